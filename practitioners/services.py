@@ -1,0 +1,152 @@
+"""State changes that span models or have side effects. Views, the admin and commands call these."""
+
+import statistics
+from collections import defaultdict
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Avg, Count, Q
+
+from .checklist import Checklist, build_checklist
+from .models import Clinic, JurisdictionRule, Practitioner, VerificationEvent
+
+PRICE_MEDIANS_KEY = "practitioners:price-medians:v1"
+LONDON_CITIES = {"london", "city of london", "westminster"}
+NEW_YORK_CITY = {
+    "new york",
+    "new york city",
+    "nyc",
+    "brooklyn",
+    "queens",
+    "bronx",
+    "manhattan",
+    "staten island",
+}
+
+
+def record_event(*, subject, actor, from_status: str, to_status: str, note: str = "") -> VerificationEvent:
+    return VerificationEvent.objects.create(
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+    )
+
+
+def regional_price_medians() -> dict[tuple[str, str, str], int]:
+    """Median lowest session price per (country, region, currency), for regions with enough clinics.
+
+    Shared by every profile and recomputed only when a clinic's price changes
+    (`invalidate_price_medians`), not on a timer.
+    """
+    medians = cache.get(PRICE_MEDIANS_KEY)
+    if medians is None:
+        prices = defaultdict(list)
+        rows = Clinic.objects.filter(price_min__isnull=False).values_list(
+            "country", "region", "currency", "price_min"
+        )
+        for country, region, currency, price in rows.iterator(chunk_size=5000):
+            prices[(country, region, currency)].append(price)
+        from .checklist import MIN_CLINICS_FOR_MEDIAN
+
+        medians = {
+            key: int(statistics.median(values))
+            for key, values in prices.items()
+            if len(values) >= MIN_CLINICS_FOR_MEDIAN
+        }
+        cache.set(PRICE_MEDIANS_KEY, medians, timeout=None)
+    return medians
+
+
+def invalidate_price_medians() -> None:
+    cache.delete(PRICE_MEDIANS_KEY)
+
+
+def jurisdiction_for(*, country: str, region: str, city: str) -> JurisdictionRule | None:
+    """The most specific rule for an address: a city's own rule, else the region's."""
+    rules = list(JurisdictionRule.objects.filter(country=country, region=region))
+    city_key = " ".join(city.casefold().split())
+    for rule in rules:
+        locality = rule.locality.casefold()
+        if locality == "london" and city_key in LONDON_CITIES:
+            return rule
+        if locality == "new york city" and city_key in NEW_YORK_CITY:
+            return rule
+        if locality and not locality.startswith("(") and locality == city_key:
+            return rule
+    # A rule written "(outside London)" is the region's default outside the named city.
+    for rule in rules:
+        if not rule.locality or rule.locality.startswith("("):
+            return rule
+    return None
+
+
+def clinic_assign_jurisdiction(*, clinic: Clinic) -> None:
+    clinic.jurisdiction = jurisdiction_for(country=clinic.country, region=clinic.region, city=clinic.city)
+
+
+def jurisdiction_rules_reassign(*, country: str, region: str) -> int:
+    """After staff add or change a rule, point the region's clinics at the right one."""
+    changed = 0
+    for clinic in Clinic.objects.filter(country=country, region=region):
+        before = clinic.jurisdiction_id
+        clinic_assign_jurisdiction(clinic=clinic)
+        if clinic.jurisdiction_id != before:
+            clinic.save(update_fields=["jurisdiction"])
+            changed += 1
+    for practitioner in Practitioner.objects.filter(
+        clinics__country=country, clinics__region=region
+    ).distinct():
+        practitioner_refresh_summary(practitioner=practitioner)
+    return changed
+
+
+def _search_document(practitioner: Practitioner) -> str:
+    parts = [practitioner.name, practitioner.trainer]
+    for clinic in practitioner.clinics.all():
+        parts += [clinic.name, clinic.city, clinic.region_name, clinic.postcode]
+    parts += [s.name for s in practitioner.specialties.all()]
+    return " ".join(p for p in parts if p).lower()
+
+
+@transaction.atomic
+def practitioner_refresh_summary(*, practitioner: Practitioner) -> Checklist:
+    """Recompute what search filters and sorts on, from the checklist and published reviews.
+
+    Call after anything that can change the checklist: a credential decision, an image
+    moderated, a profile or clinic edit, a review published.
+    """
+    stats = practitioner.reviews.published().aggregate(
+        count=Count("id"), verified=Count("id", filter=Q(verified_client=True)), average=Avg("rating")
+    )
+    practitioner.review_count = stats["count"]
+    practitioner.verified_review_count = stats["verified"]
+    practitioner.rating_average = round(stats["average"], 2) if stats["average"] is not None else None
+
+    fresh = Practitioner.objects.for_checklist().prefetch_related("specialties").get(pk=practitioner.pk)
+    fresh.review_count = practitioner.review_count
+    fresh.verified_review_count = practitioner.verified_review_count
+    fresh.rating_average = practitioner.rating_average
+    checklist = build_checklist(fresh, medians=regional_price_medians())
+
+    practitioner.is_vetted = checklist.vetted
+    practitioner.vetted_until = checklist.vetted_until
+    practitioner.verified_count = checklist.verified_count
+    practitioner.healed_count = sum(
+        1 for item in fresh.portfolio_items.all() if item.stage == "healed" and item.status == "approved"
+    )
+    practitioner.search_document = _search_document(fresh)
+    Practitioner.objects.filter(pk=practitioner.pk).update(
+        is_vetted=practitioner.is_vetted,
+        vetted_until=practitioner.vetted_until,
+        verified_count=practitioner.verified_count,
+        healed_count=practitioner.healed_count,
+        review_count=practitioner.review_count,
+        verified_review_count=practitioner.verified_review_count,
+        rating_average=practitioner.rating_average,
+        search_document=practitioner.search_document,
+    )
+    return checklist

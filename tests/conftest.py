@@ -1,0 +1,76 @@
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from practitioners.models import ClinicMembership, MembershipRole
+
+from .factories import ClinicFactory, PractitionerFactory, UserFactory
+
+# CI sets SMPFINDER_CI=1: there a skipped test is a failure, because every service is meant
+# to be present (PostgreSQL, Redis, SeaweedFS, Chromium).
+IN_CI = os.environ.get("SMPFINDER_CI") == "1"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"Skipped in CI, where nothing may be skipped: {report.longrepr}"
+    return report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_media_folders():
+    yield
+    for folder in (settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT):
+        if "smpfinder-tests-" in str(folder):
+            shutil.rmtree(os.path.dirname(folder), ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def clinic(db):
+    return ClinicFactory()
+
+
+@pytest.fixture
+def owner(db, clinic):
+    user = UserFactory(username="owner")
+    ClinicMembership.objects.create(clinic=clinic, user=user, role=MembershipRole.OWNER)
+    return user
+
+
+@pytest.fixture
+def practitioner(db, clinic):
+    return PractitionerFactory(clinics=[clinic])
+
+
+@pytest.fixture
+def other_owner(db):
+    user = UserFactory(username="other-owner")
+    ClinicMembership.objects.create(clinic=ClinicFactory(), user=user, role=MembershipRole.OWNER)
+    return user
+
+
+@pytest.fixture
+def verifier(db):
+    user = UserFactory(username="verifier", is_staff=True)
+    user.groups.add(Group.objects.get(name="Verifiers"))
+    return user
+
+
+@pytest.fixture
+def staff_without_group(db):
+    return UserFactory(username="plain-staff", is_staff=True)
