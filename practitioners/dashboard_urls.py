@@ -1,0 +1,9 @@
+from django.urls import path
+from django.views.generic import TemplateView
+
+app_name = "dashboard"
+
+# Placeholder until the owner dashboard lands.
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+]
