@@ -12,7 +12,7 @@ urlpatterns = [
     path("", include("practitioners.urls")),
     path("", include("reviews.urls")),
     path("dashboard/", include("practitioners.dashboard_urls")),
-    path("staff/", include("practitioners.staff_urls")),
+    path("", include("practitioners.staff_urls")),
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_PATH, admin.site.urls),
 ]

@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Avg, Count, Q
 
-from .checklist import Checklist, build_checklist
-from .models import Clinic, JurisdictionRule, Practitioner, VerificationEvent
+from ..checklist import Checklist, build_checklist
+from ..models import Clinic, JurisdictionRule, Practitioner, VerificationEvent
 
 PRICE_MEDIANS_KEY = "practitioners:price-medians:v1"
 LONDON_CITIES = {"london", "city of london", "westminster"}
@@ -50,7 +50,7 @@ def regional_price_medians() -> dict[tuple[str, str, str], int]:
         )
         for country, region, currency, price in rows.iterator(chunk_size=5000):
             prices[(country, region, currency)].append(price)
-        from .checklist import MIN_CLINICS_FOR_MEDIAN
+        from ..checklist import MIN_CLINICS_FOR_MEDIAN
 
         medians = {
             key: int(statistics.median(values))
