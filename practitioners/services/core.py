@@ -2,11 +2,13 @@
 
 import statistics
 from collections import defaultdict
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Avg, Count, Q
+from django.utils import timezone
 
 from ..checklist import Checklist, build_checklist
 from ..models import Clinic, JurisdictionRule, Practitioner, VerificationEvent
@@ -112,41 +114,78 @@ def _search_document(practitioner: Practitioner) -> str:
     return " ".join(p for p in parts if p).lower()
 
 
+SUMMARY_FIELDS = [
+    "is_vetted", "vetted_until", "verified_count", "healed_count", "review_count",
+    "verified_review_count", "rating_average", "search_document", "updated_at",
+]  # fmt: skip
+
+
+def _apply_summary(practitioner: Practitioner, stats: dict, medians: dict) -> Checklist:
+    """Write the stored summary onto a practitioner fetched with for_checklist()."""
+    practitioner.review_count = stats.get("count", 0)
+    practitioner.verified_review_count = stats.get("verified", 0)
+    average = stats.get("average")
+    practitioner.rating_average = round(Decimal(average), 2) if average is not None else None
+    checklist = build_checklist(practitioner, medians=medians)
+    practitioner.is_vetted = checklist.vetted
+    practitioner.vetted_until = checklist.vetted_until
+    practitioner.verified_count = checklist.verified_count
+    practitioner.healed_count = sum(
+        1
+        for item in practitioner.portfolio_items.all()
+        if item.stage == "healed" and item.status == "approved"
+    )
+    practitioner.search_document = _search_document(practitioner)
+    practitioner.updated_at = timezone.now()
+    return checklist
+
+
+def _review_stats(ids) -> dict[int, dict]:
+    from reviews.models import Review
+
+    rows = (
+        Review.objects.published()
+        .filter(practitioner_id__in=ids)
+        .values("practitioner_id")
+        .annotate(
+            count=Count("id"), verified=Count("id", filter=Q(verified_client=True)), average=Avg("rating")
+        )
+    )
+    return {row["practitioner_id"]: row for row in rows}
+
+
+def practitioners_refresh_summaries(*, queryset=None, batch_size: int = 500, progress=None) -> int:
+    """The same refresh for many practitioners, a batch at a time: a fixed number of queries
+    per batch, so loading 100k practitioners takes minutes. Returns how many were refreshed."""
+    ids = list(
+        (queryset if queryset is not None else Practitioner.objects.all()).values_list("pk", flat=True)
+    )
+    medians = regional_price_medians()
+    for start in range(0, len(ids), batch_size):
+        batch_ids = ids[start : start + batch_size]
+        stats = _review_stats(batch_ids)
+        batch = list(
+            Practitioner.objects.for_checklist().prefetch_related("specialties").filter(pk__in=batch_ids)
+        )
+        for practitioner in batch:
+            _apply_summary(practitioner, stats.get(practitioner.pk, {}), medians)
+        Practitioner.objects.bulk_update(batch, SUMMARY_FIELDS)
+        if progress is not None:
+            progress(len(batch))
+    return len(ids)
+
+
 @transaction.atomic
 def practitioner_refresh_summary(*, practitioner: Practitioner) -> Checklist:
     """Recompute what search filters and sorts on, from the checklist and published reviews.
 
     Call after anything that can change the checklist: a credential decision, an image
-    moderated, a profile or clinic edit, a review published.
+    moderated, a profile or clinic edit, a review published. The instance passed in is
+    updated too.
     """
-    stats = practitioner.reviews.published().aggregate(
-        count=Count("id"), verified=Count("id", filter=Q(verified_client=True)), average=Avg("rating")
-    )
-    practitioner.review_count = stats["count"]
-    practitioner.verified_review_count = stats["verified"]
-    practitioner.rating_average = round(stats["average"], 2) if stats["average"] is not None else None
-
     fresh = Practitioner.objects.for_checklist().prefetch_related("specialties").get(pk=practitioner.pk)
-    fresh.review_count = practitioner.review_count
-    fresh.verified_review_count = practitioner.verified_review_count
-    fresh.rating_average = practitioner.rating_average
-    checklist = build_checklist(fresh, medians=regional_price_medians())
-
-    practitioner.is_vetted = checklist.vetted
-    practitioner.vetted_until = checklist.vetted_until
-    practitioner.verified_count = checklist.verified_count
-    practitioner.healed_count = sum(
-        1 for item in fresh.portfolio_items.all() if item.stage == "healed" and item.status == "approved"
-    )
-    practitioner.search_document = _search_document(fresh)
-    Practitioner.objects.filter(pk=practitioner.pk).update(
-        is_vetted=practitioner.is_vetted,
-        vetted_until=practitioner.vetted_until,
-        verified_count=practitioner.verified_count,
-        healed_count=practitioner.healed_count,
-        review_count=practitioner.review_count,
-        verified_review_count=practitioner.verified_review_count,
-        rating_average=practitioner.rating_average,
-        search_document=practitioner.search_document,
-    )
+    checklist = _apply_summary(fresh, _review_stats([fresh.pk]).get(fresh.pk, {}), regional_price_medians())
+    Practitioner.objects.filter(pk=fresh.pk).update(**{name: getattr(fresh, name) for name in SUMMARY_FIELDS})
+    for name in SUMMARY_FIELDS:
+        setattr(practitioner, name, getattr(fresh, name))
     return checklist

@@ -40,7 +40,11 @@ from practitioners.models import (
     VerificationEvent,
 )
 from practitioners.places import resolve_place
-from practitioners.services import invalidate_price_medians, jurisdiction_for, practitioner_refresh_summary
+from practitioners.services.core import (
+    invalidate_price_medians,
+    jurisdiction_for,
+    practitioners_refresh_summaries,
+)
 from practitioners.uploads import process_portfolio_image
 from reviews.models import ConcernReport, Review, ReviewInvite, ReviewStatus, Testimonial
 
@@ -168,10 +172,10 @@ class Command(BaseCommand):
             clinics = self._clinics(max(20, practitioners * 11 // 20))
             created = self._practitioners(clinics, practitioners)
         invalidate_price_medians()
-        for practitioner in tqdm(
-            created, desc="Checklists", unit="practitioner", disable=options["verbosity"] < 1
-        ):
-            practitioner_refresh_summary(practitioner=practitioner)
+        with tqdm(
+            total=len(created), desc="Checklists", unit="practitioner", disable=options["verbosity"] < 1
+        ) as bar:
+            practitioners_refresh_summaries(progress=bar.update)
         vetted = Practitioner.objects.vetted().count()
         self.stdout.write(
             f"Created {len(created)} practitioners at {len(clinics)} clinics in {len(CITIES)} cities; "
