@@ -112,10 +112,8 @@ def check_document(upload) -> CheckedDocument:
         data, formats=tuple(_DOCUMENT_IMAGE_FORMATS), wrong_type=DOCUMENT_WRONG_TYPE
     )
     extension, content_type = _DOCUMENT_IMAGE_FORMATS[image_format]
-    if image_format == "PNG":
-        encoded = _encode(image, "PNG")
-    else:
-        encoded = _encode(image, "JPEG", quality=90)
+    options = {"quality": 90} if image_format == "JPEG" else {}
+    encoded = _encode(image, image_format, **options)
     return CheckedDocument(
         content=ContentFile(encoded, name=f"document.{extension}"),
         extension=extension,
