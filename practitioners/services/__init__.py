@@ -13,3 +13,17 @@ from .core import (  # noqa: F401
     record_event,
     regional_price_medians,
 )
+from .verification import (  # noqa: F401
+    TransitionError,
+    claim_approve,
+    claim_reject,
+    credential_approve,
+    credential_expire,
+    credential_reject,
+    credential_request_info,
+    credential_send_expiry_notice,
+    portfolio_item_approve,
+    portfolio_item_reject,
+    practitioner_suspend,
+    practitioner_unsuspend,
+)
