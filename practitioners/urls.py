@@ -1,10 +1,17 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
-from django.views.generic import TemplateView
+
+from .sitemaps import SITEMAPS
+from .views import compare, profile, search
 
 app_name = "practitioners"
 
-# Placeholders until the patient pages land.
 urlpatterns = [
-    path("practitioners/", TemplateView.as_view(template_name="home.html"), name="search"),
-    path("shortlist/", TemplateView.as_view(template_name="home.html"), name="shortlist"),
+    path("practitioners/", search.search, name="search"),
+    path("practitioners/<slug:slug>/", profile.profile, name="profile"),
+    path("practitioners/<slug:slug>/questions/", profile.questions, name="questions"),
+    path("compare/", compare.compare, name="compare"),
+    path("shortlist/", compare.shortlist, name="shortlist"),
+    path("shortlist/<slug:slug>/", compare.shortlist_toggle, name="shortlist-toggle"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "smpfinder.context_processors.site",
+                "practitioners.shortlist.context_processor",
             ],
         },
     },

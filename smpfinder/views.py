@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -12,15 +13,22 @@ def home(request):
 
 
 @require_GET
-@cache_control(public=True, max_age=3600)
 def guide(request):
     return render(request, "guide.html")
 
 
 @require_GET
+@cache_control(public=True, max_age=86400)
 def robots_txt(request):
-    lines = ["User-agent: *", "Disallow: /dashboard/", "Disallow: /accounts/", "Disallow: /staff/",
-             f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}"]
+    lines = [
+        "User-agent: *",
+        "Disallow: /dashboard/",
+        "Disallow: /accounts/",
+        "Disallow: /staff/",
+        "Disallow: /shortlist/",
+        "Disallow: /compare/",
+        f"Sitemap: {settings.SITE_URL}/sitemap.xml",
+    ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 

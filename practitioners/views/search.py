@@ -1,0 +1,82 @@
+"""The search results page: every filter in the URL, so a search can be shared."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from ..filters import DEFAULT_RADIUS, MAX_RADIUS, PractitionerFilter
+from ..shortlist import shortlist_ids
+from .cards import prepare_cards, with_card_data
+
+MAX_PAGE = 500
+
+
+def _page_number(raw: str | None, notices: list[str]) -> int:
+    if raw is None or raw == "":
+        return 1
+    try:
+        number = int(raw.strip()) if len(raw) <= 6 else None
+    except ValueError:
+        number = None
+    if number is None or not 1 <= number <= MAX_PAGE:
+        notices.append(f"We ignored “page”: it must be a whole number from 1 to {MAX_PAGE}.")
+        return 1
+    return number
+
+
+def _form_values(search: PractitionerFilter) -> dict:
+    """What the search form shows: only values that validated, never the raw input."""
+    cleaned = getattr(search.form, "cleaned_data", {})
+    centre = search.centre
+    values = {
+        "q": search.text,
+        "near": cleaned.get("near") or "",
+        "lat": "",
+        "lng": "",
+        "radius": cleaned.get("radius") or DEFAULT_RADIUS[search.chosen_unit],
+        "unit": search.chosen_unit,
+        "vetted": "1" if search.vetted_only else "0",
+        "sort": search.chosen_sort,
+        "specialty": cleaned["specialty"].slug if cleaned.get("specialty") else "",
+        "language": cleaned["language"].code if cleaned.get("language") else "",
+        "min_rating": cleaned.get("min_rating") or "",
+        "min_years": cleaned.get("min_years") if cleaned.get("min_years") is not None else "",
+        "max_price": cleaned.get("max_price") or "",
+        "free_consultation": cleaned.get("free_consultation") == "1",
+        "healed_portfolio": cleaned.get("healed_portfolio") == "1",
+    }
+    if centre is not None and not values["near"]:
+        values["lat"], values["lng"] = f"{centre.latitude:.5f}", f"{centre.longitude:.5f}"
+    values["radius"] = format(values["radius"].normalize(), "f")
+    return values
+
+
+@require_GET
+def search(request):
+    search = PractitionerFilter(request.GET)
+    queryset = with_card_data(search.qs)
+    notices = search.notices
+    paginator = Paginator(queryset, settings.SMP_SEARCH_PAGE_SIZE)
+    wanted = _page_number(request.GET.get("page"), notices)
+    if wanted > paginator.num_pages:
+        if paginator.count:
+            notices.append(f"There are only {paginator.num_pages} pages of results; this is the last.")
+        wanted = paginator.num_pages
+    page = paginator.page(wanted)
+    cards = prepare_cards(
+        page.object_list, centre=search.centre, unit=search.chosen_unit, shortlisted=shortlist_ids(request)
+    )
+    form = search.form
+    context = {
+        "search": search,
+        "page": page,
+        "cards": cards,
+        "notices": notices,
+        "values": _form_values(search),
+        "specialties": list(form.fields["specialty"].queryset),
+        "languages": list(form.fields["language"].queryset),
+        "sort_choices": form.fields["sort"].choices[1:],
+        "max_radius": MAX_RADIUS,
+    }
+    return render(request, "practitioners/practitioner_search.html", context)
