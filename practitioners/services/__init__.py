@@ -27,3 +27,20 @@ from .verification import (  # noqa: F401
     practitioner_suspend,
     practitioner_unsuspend,
 )
+from .owners import (  # noqa: F401
+    certification_submit,
+    clinic_create,
+    clinic_update,
+    credential_replace_document,
+    credential_update,
+    licence_submit,
+    listing_claim_submit,
+    membership_add,
+    portfolio_item_add,
+    portfolio_item_delete,
+    portfolio_reorder,
+    practitioner_create,
+    practitioner_publish,
+    practitioner_unpublish,
+    practitioner_update,
+)
