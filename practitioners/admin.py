@@ -1,6 +1,42 @@
 from django.contrib import admin
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from . import models
+from .views import staff
+
+admin.site.site_header = "smpfinder staff"
+admin.site.site_title = "smpfinder staff"
+admin.site.index_title = "Staff area"
+
+
+def _review_url_pattern(model_admin, route: str, view, name: str, **kwargs):
+    return path(route, model_admin.admin_site.admin_view(view), kwargs=kwargs or None, name=name)
+
+
+class DecidedThroughServicesMixin:
+    """Statuses change only on the decision screens (which call practitioners.services):
+    here staff read, and nobody adds rows that owners are meant to upload and have checked."""
+
+    review_name = ""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Decision screen")
+    def review_link(self, obj):
+        return format_html('<a href="{}">Open</a>', reverse(f"admin:{self.review_name}", args=[obj.pk]))
+
+    @admin.display(description="Document")
+    def document_link(self, obj):
+        kind = "portfolio" if isinstance(obj, models.PortfolioItem) else obj._meta.model_name
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">Open the file</a> (Verifiers only)',
+            reverse("staff:document", args=[kind, obj.pk]),
+        )
 
 
 @admin.register(models.JurisdictionRule)
@@ -56,6 +92,8 @@ class PractitionerAdmin(admin.ModelAdmin):
     autocomplete_fields = ["clinics"]
     filter_horizontal = ["specialties", "languages"]
     readonly_fields = [
+        "status",
+        "suspension_link",
         "is_vetted",
         "vetted_until",
         "verified_count",
@@ -68,9 +106,44 @@ class PractitionerAdmin(admin.ModelAdmin):
     ]
     exclude = ["search_document"]
 
+    def get_urls(self):
+        return [
+            _review_url_pattern(self, "queue/", staff.queue, "practitioners_queue"),
+            _review_url_pattern(
+                self,
+                "<int:pk>/suspension/",
+                staff.practitioner_suspension,
+                "practitioners_practitioner_suspension",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Suspension")
+    def suspension_link(self, obj):
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">Suspend or restore this listing</a>',
+            reverse("admin:practitioners_practitioner_suspension", args=[obj.pk]),
+        )
+
+
+CREDENTIAL_READONLY = [
+    "review_link",
+    "status",
+    "reviewer",
+    "decided_at",
+    "reason",
+    "document_link",
+    "document_sha256",
+    "expiry_notice_days",
+    "created_at",
+    "updated_at",
+]
+
 
 @admin.register(models.Certification)
-class CertificationAdmin(admin.ModelAdmin):
+class CertificationAdmin(DecidedThroughServicesMixin, admin.ModelAdmin):
     list_display = [
         "practitioner",
         "issuing_body",
@@ -78,24 +151,54 @@ class CertificationAdmin(admin.ModelAdmin):
         "status",
         "expires_on",
         "created_at",
+        "review_link",
     ]
     list_filter = ["status"]
     search_fields = ["practitioner__name", "issuing_body", "certificate_number", "document_sha256"]
     list_select_related = ["practitioner"]
-    readonly_fields = ["status", "reviewer", "decided_at", "document_sha256", "created_at", "updated_at"]
+    readonly_fields = CREDENTIAL_READONLY
+    exclude = ["document"]
+    review_name = "practitioners_certification_review"
+
+    def get_urls(self):
+        return [
+            _review_url_pattern(
+                self, "<int:pk>/review/", staff.credential_review, self.review_name, kind="certification"
+            ),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(models.Licence)
-class LicenceAdmin(admin.ModelAdmin):
-    list_display = ["licence_number", "kind", "practitioner", "clinic", "status", "expires_on", "created_at"]
+class LicenceAdmin(DecidedThroughServicesMixin, admin.ModelAdmin):
+    list_display = [
+        "licence_number",
+        "kind",
+        "practitioner",
+        "clinic",
+        "status",
+        "expires_on",
+        "created_at",
+        "review_link",
+    ]
     list_filter = ["status", "kind", "jurisdiction"]
     search_fields = ["licence_number", "practitioner__name", "clinic__name", "issuing_authority"]
     list_select_related = ["practitioner", "clinic"]
-    readonly_fields = ["status", "reviewer", "decided_at", "document_sha256", "created_at", "updated_at"]
+    readonly_fields = CREDENTIAL_READONLY
+    exclude = ["document"]
+    review_name = "practitioners_licence_review"
+
+    def get_urls(self):
+        return [
+            _review_url_pattern(
+                self, "<int:pk>/review/", staff.credential_review, self.review_name, kind="licence"
+            ),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(models.PortfolioItem)
-class PortfolioItemAdmin(admin.ModelAdmin):
+class PortfolioItemAdmin(DecidedThroughServicesMixin, admin.ModelAdmin):
     list_display = [
         "practitioner",
         "stage",
@@ -103,20 +206,44 @@ class PortfolioItemAdmin(admin.ModelAdmin):
         "treatment_type",
         "status",
         "created_at",
+        "review_link",
     ]
     list_filter = ["status", "stage", "treatment_type"]
     search_fields = ["practitioner__name"]
     list_select_related = ["practitioner"]
-    readonly_fields = ["status", "moderated_by", "moderated_at", "created_at"]
+    readonly_fields = [
+        "review_link",
+        "status",
+        "moderated_by",
+        "moderated_at",
+        "reason",
+        "document_link",
+        "created_at",
+    ]
+    exclude = ["original"]
+    review_name = "practitioners_portfolioitem_review"
+
+    def get_urls(self):
+        return [
+            _review_url_pattern(self, "<int:pk>/review/", staff.portfolio_review, self.review_name),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(models.ListingClaim)
-class ListingClaimAdmin(admin.ModelAdmin):
-    list_display = ["clinic", "user", "status", "created_at", "decided_at"]
+class ListingClaimAdmin(DecidedThroughServicesMixin, admin.ModelAdmin):
+    list_display = ["clinic", "user", "status", "created_at", "decided_at", "review_link"]
     list_filter = ["status"]
     search_fields = ["clinic__name", "user__email"]
     list_select_related = ["clinic", "user"]
-    readonly_fields = ["status", "decided_by", "decided_at", "created_at"]
+    readonly_fields = ["review_link", "status", "decided_by", "decided_at", "reason", "created_at"]
+    review_name = "practitioners_listingclaim_review"
+
+    def get_urls(self):
+        return [
+            _review_url_pattern(self, "<int:pk>/review/", staff.claim_review, self.review_name),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(models.VerificationEvent)
