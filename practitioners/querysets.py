@@ -12,6 +12,7 @@ from django.utils import timezone
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE_LATITUDE = 111.045
 SEARCH_CONFIG = "english"
+MISSPELT_NAME_SIMILARITY = 0.4
 
 
 class DocumentVector(Func):
@@ -29,8 +30,10 @@ class DocumentVector(Func):
 def bounding_box(lat: float, lng: float, km: float) -> tuple[float, float, float, float]:
     """Latitude/longitude limits of a box holding every point within km of (lat, lng)."""
     dlat = km / KM_PER_DEGREE_LATITUDE
-    cos_lat = math.cos(math.radians(lat))
-    dlng = 180.0 if cos_lat < 1e-6 else min(180.0, dlat / cos_lat)
+    if abs(lat) + dlat >= 90:  # the circle holds a pole: every longitude is in it
+        return lat - dlat, lat + dlat, -180.0, 180.0
+    # The circle is widest poleward of its centre: asin(sin d / cos lat), not d / cos lat.
+    dlng = math.degrees(math.asin(math.sin(math.radians(dlat)) / math.cos(math.radians(lat))))
     return lat - dlat, lat + dlat, lng - dlng, lng + dlng
 
 
@@ -90,13 +93,20 @@ class PractitionerQuerySet(models.QuerySet):
         if not text:
             return self.annotate(rank=Value(0.0))
         if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import TrigramWordSimilarity
+            from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 
             query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
             vector = DocumentVector("search_document")
             return (
-                self.alias(document=vector)
-                .filter(Q(document=query) | Q(name__trigram_word_similar=text))
+                self.alias(document=vector, name_similarity=TrigramSimilarity("name", text))
+                # Word similarity finds one misspelt word in a longer name ("Jonathon");
+                # whole-name similarity finds a name misspelt throughout ("Jonathon Smyth"),
+                # above pg_trgm's loose default so "smith orlando" is not any Smith anywhere.
+                .filter(
+                    Q(document=query)
+                    | Q(name__trigram_word_similar=text)
+                    | Q(name__trigram_similar=text, name_similarity__gte=MISSPELT_NAME_SIMILARITY)
+                )
                 .annotate(rank=SearchRank(vector, query) + TrigramWordSimilarity(text, "name"))
             )
         matches = Q()
