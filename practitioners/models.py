@@ -5,12 +5,14 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import storages
+from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import LazyObject
+from django.utils.functional import LazyObject, empty
 
 from .querysets import ClinicQuerySet, CredentialQuerySet, PractitionerQuerySet
 from .regions import REGION_CHOICES, Country, region_name
@@ -27,6 +29,13 @@ class _PrivateStorage(LazyObject):
 
 
 private_storage = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _forget_private_storage(*, setting, **kwargs):
+    # Django resets storages[...] and default_storage when STORAGES changes; do the same here.
+    if setting == "STORAGES":
+        private_storage._wrapped = empty
 
 
 def _random_name(prefix: str, instance, filename: str) -> str:

@@ -1,16 +1,22 @@
 import logging
 
-from django.db import OperationalError, connection
-from django.template.response import TemplateResponse
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpResponse
+from django.template import loader
 
 logger = logging.getLogger(__name__)
+
+# What a database that is unreachable, restarting or has dropped the connection raises. A
+# bad query is a different DatabaseError and still goes to the 500 handler.
+UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
 
 
 class DatabaseUnavailableMiddleware:
     """Answer 503 with a friendly page while the database is unreachable.
 
-    The broken connection is closed so the next request opens a fresh one, which is what
-    lets the site recover on its own as soon as the database is back.
+    Broken connections are closed so the next request opens a fresh one, which is what
+    lets the site recover on its own as soon as the database is back (no restart).
     """
 
     def __init__(self, get_response):
@@ -20,10 +26,13 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError):
+        if not isinstance(exception, UNAVAILABLE):
             return None
-        logger.warning("database unavailable: %s", exception)
-        connection.close_if_unusable_or_obsolete()
-        response = TemplateResponse(request, "503.html", status=503)
-        response["Retry-After"] = "5"
-        return response.render()
+        logger.warning("database unavailable: %s", exception.__class__.__name__, extra={"request": request})
+        for connection in connections.all(initialized_only=True):
+            connection.close_if_unusable_or_obsolete()
+        # Rendered without the request: context processors may need the database too.
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response

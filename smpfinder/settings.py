@@ -134,6 +134,8 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "smpfinder"),
             "TIMEOUT": 3600,
+            # A Redis that stops answering fails requests in seconds instead of hanging workers.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
@@ -152,7 +154,18 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+_s3_origins: list[str] = []  # where browsers fetch S3 files from, for the CSP below
 if AWS_STORAGE_BUCKET_NAME:
+    from urllib.parse import urlsplit
+
+    from botocore.config import Config as _BotoConfig
+
+    _s3_endpoint = env("AWS_S3_ENDPOINT_URL")
+    _s3_region = env("AWS_S3_REGION_NAME", "us-east-1")
+    if _s3_endpoint:
+        _s3_origins = ["{0.scheme}://{0.netloc}".format(urlsplit(_s3_endpoint))]
+    else:
+        _s3_origins = [f"https://s3.{_s3_region}.amazonaws.com", "https://s3.amazonaws.com"]
     _s3 = {
         "access_key": env("AWS_ACCESS_KEY_ID"),
         "secret_key": env("AWS_SECRET_ACCESS_KEY"),
@@ -162,6 +175,15 @@ if AWS_STORAGE_BUCKET_NAME:
         "signature_version": "s3v4",
         "file_overwrite": False,
         "default_acl": None,
+        # Short timeouts and few retries: an upload while S3 is down fails in seconds with a
+        # clear message, and /healthz answers before the load balancer gives up on it.
+        "client_config": _BotoConfig(
+            s3={"addressing_style": "path"},
+            signature_version="s3v4",
+            connect_timeout=env_int("AWS_S3_CONNECT_TIMEOUT", 3),
+            read_timeout=env_int("AWS_S3_READ_TIMEOUT", 20),
+            retries={"max_attempts": 2, "mode": "standard"},
+        ),
     }
     PUBLIC_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -262,6 +284,8 @@ USE_TZ = True
 # Security. Every header is on in production; local debug keeps plain HTTP working.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers probe /healthz over plain HTTP inside the network; a redirect is no answer.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -273,15 +297,22 @@ CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 _media_origin = env("AWS_S3_PUBLIC_ORIGIN")  # e.g. a CDN in front of the public bucket
+_custom_domain = env("AWS_S3_CUSTOM_DOMAIN")
+_image_origins = [
+    *([_media_origin] if _media_origin else []),
+    *([f"https://{_custom_domain}"] if _custom_domain and not _media_origin else []),
+    *_s3_origins,
+]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", *([_media_origin] if _media_origin else [])],
-        # Staff see credential documents in an <iframe>/<object> served by our own views.
-        "frame-src": [SELF],
-        "object-src": [SELF],
+        "img-src": [SELF, "data:", *_image_origins],
+        # Staff see credential documents in an <iframe>/<object> served by our own views,
+        # which redirect to a signed S3 URL when the files are on S3.
+        "frame-src": [SELF, *_s3_origins],
+        "object-src": [SELF, *_s3_origins],
         "frame-ancestors": [SELF],
         "form-action": [SELF],
         "base-uri": [NONE],
