@@ -39,7 +39,8 @@ def healthz(request):
     """For load balancers and monitoring: 200 when the database, the cache and the private
     file storage all answer, else 503 with the failing part named (never how to reach it)."""
     healthy, checks = run_checks()
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "error", "checks": checks}
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def page_not_found(request, exception=None):
