@@ -360,7 +360,11 @@ def _practitioner_move(*, practitioner: Practitioner, user, to_status: str) -> P
         if current.status == to_status:
             return current
         from_status = current.status
-        Practitioner.objects.filter(pk=current.pk).update(status=to_status, updated_at=timezone.now())
+        changes = {"status": to_status, "updated_at": timezone.now()}
+        if to_status != PractitionerStatus.PUBLISHED:
+            # Only a published profile can carry the badge; the refresh below recomputes it.
+            changes["is_vetted"] = False
+        Practitioner.objects.filter(pk=current.pk).update(**changes)
         current.status = to_status
         record_event(subject=current, actor=user, from_status=from_status, to_status=to_status)
         practitioner_refresh_summary(practitioner=current)
