@@ -49,6 +49,20 @@ def _form_values(search: PractitionerFilter) -> dict:
     if centre is not None and not values["near"]:
         values["lat"], values["lng"] = f"{centre.latitude:.5f}", f"{centre.longitude:.5f}"
     values["radius"] = format(values["radius"].normalize(), "f")
+    advanced = [
+        "specialty",
+        "language",
+        "min_rating",
+        "min_years",
+        "max_price",
+        "free_consultation",
+        "healed_portfolio",
+    ]
+    values["active_filters"] = sum(1 for name in advanced if values[name] not in ("", False)) + (
+        0 if search.vetted_only else 1
+    )
+    # Open on wide screens (site.js) and whenever a filter inside is in use.
+    values["more_open"] = values["active_filters"] > 0 or values["sort"] != "relevance"
     return values
 
 

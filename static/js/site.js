@@ -161,6 +161,12 @@
     });
   }
 
+  // The extra search filters start open where there is room for them.
+  function setupMoreFilters() {
+    if (!window.matchMedia("(min-width: 960px)").matches) return;
+    document.querySelectorAll("details[data-more-filters]").forEach(function (d) { d.open = true; });
+  }
+
   function setupPrint() {
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.hidden = false;
@@ -174,6 +180,7 @@
     setupShortlist();
     setupLightbox();
     setupPrint();
+    setupMoreFilters();
   }
 
   if (document.readyState === "loading") {
