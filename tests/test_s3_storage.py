@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.urls import reverse
 from pypdf import PdfWriter
 
 from practitioners.models import Certification, PortfolioItem, private_storage
@@ -343,3 +344,148 @@ def test_file_written_by_storage_is_the_same_after_a_round_trip(s3_storages):
     finally:
         private_storage.delete(name)
     assert not private_storage.exists(name)
+
+
+# Through the pages: the dashboard upload and the permission-checked document view ----------
+
+
+def document_url(kind, obj):
+    return reverse("staff:document", args=[kind, obj.pk])
+
+
+def _upload_certificate(client, practitioner):
+    return client.post(
+        reverse("dashboard:certification-create", args=[practitioner.slug]),
+        {
+            "issuing_body": "Northern SMP Academy",
+            "certificate_number": "NSA-77",
+            "issued_on": "2024-03-01",
+            "document": _pdf(),
+        },
+    )
+
+
+def _upload_photo(client, practitioner):
+    return client.post(
+        reverse("dashboard:portfolio", args=[practitioner.slug]),
+        {**PORTFOLIO_DATA, "consent": "on", "image": _photo()},
+    )
+
+
+def test_owner_uploads_through_the_dashboard_into_the_right_buckets(s3_storages, client, owner, practitioner):
+    client.force_login(owner)
+    assert _upload_certificate(client, practitioner).status_code == 302
+    assert _upload_photo(client, practitioner).status_code == 302
+
+    certification = Certification.objects.get(practitioner=practitioner)
+    item = PortfolioItem.objects.get(practitioner=practitioner)
+    private = s3_storages.keys(s3_storages.private_bucket)
+    public = s3_storages.keys(s3_storages.public_bucket)
+    assert {certification.document.name, item.original.name} <= private
+    assert {item.display.name, item.thumbnail.name} <= public
+    assert not {certification.document.name, item.original.name} & public
+
+
+@pytest.mark.parametrize("who", ["owner", "verifier"])
+def test_document_view_gives_owner_and_staff_a_working_signed_url(
+    s3_storages, client, request, practitioner, owner, who
+):
+    certification = owners.certification_submit(
+        practitioner=practitioner, user=owner, data=CERTIFICATION_DATA, document=_pdf()
+    )
+    client.force_login(request.getfixturevalue(who))
+
+    response = client.get(document_url("certification", certification))
+
+    assert response.status_code == 302
+    signed = response["Location"]
+    assert signed.startswith(f"{s3_storages.endpoint_url}/{s3_storages.private_bucket}/")
+    status, body, content_type = fetch(signed)
+    assert (status, body, content_type) == (200, PDF_BYTES, "application/pdf")
+    assert fetch(without_query(signed))[0] == 403
+
+
+def test_document_view_gives_owner_a_signed_url_for_a_photo_original(
+    s3_storages, client, owner, practitioner
+):
+    item = owners.portfolio_item_add(
+        practitioner=practitioner, user=owner, data=PORTFOLIO_DATA, image=_photo()
+    )
+    client.force_login(owner)
+
+    signed = client.get(document_url("portfolio", item))["Location"]
+
+    status, body, content_type = fetch(signed)
+    assert status == 200
+    assert content_type == "image/jpeg"
+    assert body[:3] == b"\xff\xd8\xff"
+
+
+def test_document_view_gives_no_url_to_other_owners_or_visitors(
+    s3_storages, client, owner, other_owner, practitioner
+):
+    certification = owners.certification_submit(
+        practitioner=practitioner, user=owner, data=CERTIFICATION_DATA, document=_pdf()
+    )
+    address = document_url("certification", certification)
+
+    visitor = client.get(address)
+    assert visitor.status_code == 302
+    assert visitor["Location"].startswith(reverse("account_login"))
+
+    client.force_login(other_owner)
+    response = client.get(address)
+    assert response.status_code == 404
+    assert s3_storages.endpoint_url not in response.content.decode()
+
+
+def test_signed_url_from_the_document_view_fails_once_expired(s3_server, client, owner, practitioner):
+    with override_settings(STORAGES=s3_server.storages_setting(PRIVATE_URL_EXPIRE_SECONDS="1")):
+        certification = owners.certification_submit(
+            practitioner=practitioner, user=owner, data=CERTIFICATION_DATA, document=_pdf()
+        )
+        client.force_login(owner)
+        signed = client.get(document_url("certification", certification))["Location"]
+        assert "X-Amz-Expires=1&" in signed
+        assert fetch(signed)[0] == 200
+        time.sleep(2.2)
+        status, body, _ = fetch(signed)
+    assert status == 403
+    assert PDF_BYTES not in body
+
+
+def test_signed_url_from_the_document_view_fails_if_tampered_with(s3_storages, client, owner, practitioner):
+    certification = owners.certification_submit(
+        practitioner=practitioner, user=owner, data=CERTIFICATION_DATA, document=_pdf()
+    )
+    client.force_login(owner)
+    signed = client.get(document_url("certification", certification))["Location"]
+
+    # A longer life, a different disposition, or another signature: all refused.
+    for tampered in (
+        signed.replace("X-Amz-Expires=60", "X-Amz-Expires=604800"),
+        signed.replace("inline", "attachment"),
+        signed[:-4] + ("0000" if not signed.endswith("0000") else "1111"),
+    ):
+        assert tampered != signed
+        assert fetch(tampered)[0] == 403
+
+
+@pytest.mark.parametrize("upload", [_upload_certificate, _upload_photo], ids=["certificate", "photo"])
+def test_dashboard_upload_while_s3_is_down_shows_a_clear_message_and_saves_nothing(
+    s3_down, client, owner, practitioner, upload
+):
+    client.force_login(owner)
+    started = time.monotonic()
+
+    response = upload(client, practitioner)
+
+    assert time.monotonic() - started < 15
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    page = response.content.decode()
+    assert "couldn&#x27;t save your file" in page or "couldn't save your file" in page
+    assert "was not saved" in page
+    assert "Traceback" not in page and "botocore" not in page and "127.0.0.1" not in page
+    assert not Certification.objects.exists()
+    assert not PortfolioItem.objects.exists()

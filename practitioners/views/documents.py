@@ -71,7 +71,8 @@ def private_file(request, kind: str, pk: int):
                 "ResponseContentType": content_type,
                 "ResponseCacheControl": "private, no-store",
             },
-            expire=SIGNED_URL_SECONDS,
+            # At most a minute; shorter if PRIVATE_URL_EXPIRE_SECONDS asks for it.
+            expire=min(SIGNED_URL_SECONDS, storage.querystring_expire),
         )
         response = HttpResponseRedirect(url)
     else:
