@@ -32,20 +32,39 @@ HEALED_ITEMS_NEEDED = 3
 LOW_PRICE_SHARE = Decimal("0.5")  # a price under half the regional median is a warning sign
 MIN_CLINICS_FOR_MEDIAN = 5
 
+# Up to two words between the promise and what is promised ("instantly thicker, fuller
+# hair"); aftercare advice ("immediately after treatment, do not wash your hair") is not one.
+_GAP = r"(?:\s+[\w'-]+,?){0,2}?\s+"
 PROMISE_PATTERNS = {
     "instant results": re.compile(
-        r"\b(instant(ly)?|immediate(ly)?|overnight)\b.{0,40}\b(results?|hair|look|transformation)\b"
-        r"|\b(results?|transformation)\b.{0,20}\b(instant(ly)?|immediate(ly)?|overnight)\b",
-        re.IGNORECASE | re.DOTALL,
+        r"\b(instant(ly)?|immediate(ly)?|overnight)\b(?!\s+(after|before)\b)"
+        + _GAP
+        + r"(results?|hair|look|transformation)\b"
+        r"|\b(results?|transformation)\b"
+        + _GAP
+        + r"(?<!\bnot )(?<!\bno )(instant(ly)?|immediate(ly)?|overnight)\b",
+        re.IGNORECASE,
     ),
     "a single session": re.compile(
-        r"\b(one|single|1)[- ](session|visit|sitting|appointment)\b(?!s)", re.IGNORECASE
+        r"\b(one|single|1)[- ](session|visit|sitting|appointment)\b(?!s)(?! at a time)", re.IGNORECASE
     ),
     "a permanent result": re.compile(
-        r"(?<!semi-)(?<!semi )\bpermanent(ly)?\b|\b(never|won'?t) fade\b|\blasts? forever\b",
+        r"(?<!semi-)(?<!semi )\bpermanent(ly)?\b(?!\s+(cosmetics?|make-?up)\b)"
+        r"|\b(never|won'?t) fade\b|\blasts? forever\b",
         re.IGNORECASE,
     ),
 }
+# A promise denied in the same clause ("we never promise instant results", "more than one
+# session", "rather than permanently") is the opposite of a red flag.
+DENIAL = re.compile(r"\b(not|no|never|without|than|least)\b|n't\b", re.IGNORECASE)
+
+
+def _promises(text: str, pattern: re.Pattern) -> bool:
+    for match in pattern.finditer(text):
+        clause = re.split(r"[.!?;:,\n]", text[: match.start()])[-1]
+        if not DENIAL.search(" ".join(clause.split()[-3:])):
+            return True
+    return False
 
 
 class State(StrEnum):
@@ -275,7 +294,8 @@ def _licence_item(p: Practitioner, clinics: list[Clinic], today: date) -> Item:
             valid = [lic for lic in candidates if lic.is_valid_on(today)]
             if valid:
                 states.append(State.VERIFIED)
-                lic = valid[0]
+                # The one lasting longest: a renewal must carry the badge past the old expiry.
+                lic = max(valid, key=lambda lic: lic.expires_on or date.max)
                 shown = " It is on display at the premises." if lic.displayed_at_premises else ""
                 evidence.append(
                     _credential_evidence(
@@ -477,7 +497,7 @@ def red_flags(
     flags = [
         f"The profile promises {promise}."
         for promise, pattern in PROMISE_PATTERNS.items()
-        if pattern.search(p.bio or "")
+        if _promises(p.bio or "", pattern)
     ]
     for clinic in clinics:
         median = medians.get((clinic.country, clinic.region, clinic.currency))
