@@ -65,7 +65,7 @@ def check_storage(alias: str = "private") -> str:
         folder = Path(storage.location)
         while not folder.exists() and folder.parent != folder:
             folder = folder.parent
-        if not os.access(folder, os.W_OK):
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
             return "error: not writable"
         return OK
     storage.exists("healthz-probe")
