@@ -4,6 +4,7 @@ none saves anything itself. Status, summary and review fields are never on these
 from datetime import date
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
 from .models import (
@@ -27,6 +28,7 @@ from .regions import Country, region_belongs_to, region_name
 DOCUMENT_ACCEPT = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
 EARLIEST_DOCUMENT_DATE = date(1950, 1, 1)
+MAX_PRICE = 100_000
 
 
 class YesNoUnknown(forms.NullBooleanSelect):
@@ -160,8 +162,8 @@ class ClinicForm(Sections, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["consultation"].choices = [("", "Not said"), *Consultation.choices]
         for name in ("consultation_price", "price_min", "price_max"):
-            self.fields[name].widget.attrs.update({"min": 0, "max": 100_000})
-            self.fields[name].max_value = 100_000
+            self.fields[name].widget.attrs.update({"min": 0, "max": MAX_PRICE})
+            self.fields[name].validators.append(MaxValueValidator(MAX_PRICE))
 
     def clean_sterilisation_procedure(self):
         return self.cleaned_data["sterilisation_procedure"].strip()[:4000]
