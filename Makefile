@@ -34,3 +34,11 @@ serve: $(STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts
+
+# Benchmarks at 100k practitioners (databases `bench` and `bench10k`; see bench/README.md).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py bench
+
+# Load, reloads, PostgreSQL restart, hostile uploads, faults; exits non-zero on any failure.
+resilience: $(STAMP)
+	$(BIN)/python bench/run.py resilience
