@@ -83,7 +83,7 @@
       var action = form.querySelector('input[name="action"]');
       var button = form.querySelector("button");
       button.disabled = true;
-      fetch(form.action, {
+      fetch(form.getAttribute("action"), {
         method: "POST",
         body: new FormData(form),
         headers: { Accept: "application/json" },
