@@ -304,6 +304,18 @@ _image_origins = [
     *([f"https://{_custom_domain}"] if _custom_domain and not _media_origin else []),
     *_s3_origins,
 ]
+
+
+def _static_file_headers(headers, path, url):
+    # WhiteNoise answers static files before the X-Frame-Options and CSP middleware run.
+    headers["X-Frame-Options"] = "DENY"
+    headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    )
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

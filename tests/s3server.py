@@ -120,9 +120,11 @@ class S3Server:
 
 
 def production_settings(environment: dict[str, str]) -> dict:
-    """Run the settings module with these variables set, without touching the loaded one."""
-    env = {"DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "x" * 50), **environment}
-    with mock.patch.dict(os.environ, env):
+    """Run the settings module with only these variables set (and a secret key), as a
+    production process would, without touching the settings this process has loaded."""
+    keep = {name: os.environ[name] for name in ("PATH", "HOME", "TMPDIR") if name in os.environ}
+    env = {**keep, "DJANGO_SECRET_KEY": "x" * 50, **environment}
+    with mock.patch.dict(os.environ, env, clear=True):
         return runpy.run_path(str(SETTINGS_FILE))
 
 

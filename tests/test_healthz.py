@@ -3,13 +3,13 @@
 closed port, a database file that cannot be opened, a wrong key."""
 
 import json
-from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
 from django.test import override_settings
 from django.urls import reverse
+
+from .outages import database_unreachable
 
 # Imported so pytest finds the fixtures; using them as arguments is not a redefinition.
 from .s3server import free_ports, s3_server, s3_storages  # noqa: F401
@@ -68,26 +68,6 @@ def test_plain_http_probe_is_answered_even_when_https_is_enforced(client):
     with override_settings(SECURE_SSL_REDIRECT=True):
         assert client.get(reverse("healthz")).status_code == 200
         assert client.get(reverse("home")).status_code == 301
-
-
-@contextmanager
-def database_unreachable():
-    """Swap in a connection to a database that isn't there: a closed port on PostgreSQL, a
-    file in a missing folder on SQLite. The test's own connection is put back afterwards."""
-    (closed_port,) = free_ports(1)
-    broken_settings = {**connection.settings_dict}
-    if connection.vendor == "postgresql":
-        broken_settings.update(HOST="127.0.0.1", PORT=str(closed_port))
-    else:
-        broken_settings["NAME"] = "/nonexistent-folder/smpfinder.sqlite3"
-    original = connections["default"]
-    broken = original.__class__(broken_settings, alias="default")
-    connections["default"] = broken
-    try:
-        yield str(closed_port)
-    finally:
-        connections["default"] = original
-        broken.close()
 
 
 def test_database_down_gives_503_naming_the_database_only(client):
