@@ -368,7 +368,8 @@ def queue(request):
     expiring_rows = [
         QueueRow(
             str(decisions.credential_holder(credential)),
-            decisions.credential_label(credential).capitalize(),
+            f"{decisions.credential_label(credential).capitalize()}, "
+            + (credential.licence_number if kind == "licence" else credential.issuing_body),
             f"{(credential.expires_on - today).days} days left",
             credential.created_at,
             reverse(f"admin:practitioners_{kind}_review", args=[credential.pk]),
