@@ -6,7 +6,8 @@ MAX_ITEMS = 20
 
 def shortlist_ids(request) -> list[int]:
     """The ids on the shortlist, oldest first. Anything malformed in the session is dropped."""
-    raw = request.session.get(SESSION_KEY, [])
+    session = getattr(request, "session", None)  # absent on requests built without middleware
+    raw = session.get(SESSION_KEY, []) if session is not None else []
     if not isinstance(raw, list):
         return []
     return [value for value in raw if isinstance(value, int) and not isinstance(value, bool)][:MAX_ITEMS]
