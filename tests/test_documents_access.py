@@ -200,3 +200,28 @@ def test_on_s3_the_view_redirects_to_a_short_lived_signed_url(
 
     client.force_login(other_owner)
     assert client.get(url("certification", certification)).status_code == 404
+
+
+@pytest.mark.s3
+def test_on_s3_the_review_screen_lets_the_signed_url_load_in_its_frame(
+    client, verifier, practitioner, s3_storages
+):
+    certification = CertificationFactory(practitioner=practitioner)
+    client.force_login(verifier)
+    response = client.get(reverse("admin:practitioners_certification_review", args=[certification.pk]))
+    policy = dict(
+        part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";") if part.strip()
+    )
+    assert s3_storages.endpoint_url in policy["frame-src"]
+    assert s3_storages.endpoint_url in policy["img-src"]
+    assert "'self'" in policy["frame-src"]
+
+
+def test_on_disk_the_review_screen_allows_only_its_own_origin(client, verifier, practitioner):
+    certification = CertificationFactory(practitioner=practitioner)
+    client.force_login(verifier)
+    response = client.get(reverse("admin:practitioners_certification_review", args=[certification.pk]))
+    policy = dict(
+        part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";") if part.strip()
+    )
+    assert policy["frame-src"] == "'self'"

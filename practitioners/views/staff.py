@@ -8,6 +8,7 @@ without it is refused with 403. Every decision goes through practitioners.servic
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin, messages
@@ -30,6 +31,7 @@ from ..models import (
     Practitioner,
     PractitionerStatus,
     VerificationEvent,
+    private_storage,
 )
 from ..services import verification as decisions
 
@@ -140,6 +142,16 @@ def _history(obj):
         content_type__model=obj._meta.model_name,
         object_id=obj.pk,
     ).select_related("actor")
+
+
+def _allow_private_storage(response):
+    """On S3 the document view redirects to a signed URL on the storage's own host, which the
+    page's Content-Security-Policy must then allow in frames and images."""
+    if hasattr(private_storage, "bucket_name"):
+        parts = urlsplit(private_storage.url("probe"))  # signing happens locally, no request
+        origin = f"{parts.scheme}://{parts.netloc}"
+        response._csp_update = {"frame-src": [origin], "object-src": [origin], "img-src": [origin]}
+    return response
 
 
 def _context(request, obj, title: str, **extra) -> dict:
@@ -482,7 +494,7 @@ def credential_review(request, pk: int, kind: str):
 
     can_open = request.user.has_perm(decisions.VERIFY)
     name = credential.document.name or ""
-    return TemplateResponse(
+    response = TemplateResponse(
         request,
         "admin/practitioners/credential_review.html",
         _context(
@@ -509,6 +521,7 @@ def credential_review(request, pk: int, kind: str):
             today=timezone.localdate(),
         ),
     )
+    return _allow_private_storage(response) if can_open else response
 
 
 # Listing claims ----------------------------------------------------------------------
@@ -590,7 +603,7 @@ def portfolio_review(request, pk: int):
     if response is not None:
         return response
     can_open = request.user.has_perm(decisions.MODERATE) or request.user.has_perm(decisions.VERIFY)
-    return TemplateResponse(
+    response = TemplateResponse(
         request,
         "admin/practitioners/portfolio_review.html",
         _context(
@@ -604,6 +617,7 @@ def portfolio_review(request, pk: int):
             can_decide=can_decide,
         ),
     )
+    return _allow_private_storage(response) if can_open else response
 
 
 # Suspending a listing ----------------------------------------------------------------
