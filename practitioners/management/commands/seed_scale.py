@@ -250,6 +250,8 @@ class Command(BaseCommand):
         # Deferred foreign-key checks still pending in this transaction would block TRUNCATE.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        # Rows are copied in chunks, children sometimes before their parents: check at commit.
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def _reset_sequences(self, cursor):
         models = [
