@@ -11,6 +11,7 @@ from .models import SUB_RATINGS, ConcernReason, ConcernReport, Review, Testimoni
 OLDEST_TREATMENT_YEARS = 30
 MAX_INVITES_PER_FORM = 20
 STARS = [(1, "1 – very poor"), (2, "2 – poor"), (3, "3 – fair"), (4, "4 – good"), (5, "5 – excellent")]
+SHORT_STARS = [("", "Not sure"), (1, "1"), (2, "2"), (3, "3"), (4, "4"), (5, "5")]
 
 
 class MonthInput(forms.DateInput):
@@ -32,7 +33,7 @@ class MonthField(forms.DateField):
 
 
 def rating_field(label: str, *, required: bool) -> forms.TypedChoiceField:
-    choices = STARS if required else [("", "Not sure"), *STARS]
+    choices = STARS if required else SHORT_STARS
     return forms.TypedChoiceField(
         label=label,
         choices=choices,
@@ -194,6 +195,11 @@ class ReplyForm(forms.ModelForm):
         help_texts = {"owner_reply": "Shown under the review with your clinic's name. You can edit it later."}
         widgets = {"owner_reply": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_reply"].required = True
+        self.fields["owner_reply"].error_messages["required"] = "Write a reply before saving."
+
     def clean_owner_reply(self):
         reply = self.cleaned_data["owner_reply"].strip()
         if not reply:
@@ -228,7 +234,7 @@ class ConcernForm(forms.ModelForm):
         fields = ["reason", "details", "reporter_email"]
         labels = {
             "details": "Tell us what you noticed",
-            "reporter_email": "Your e-mail address (optional)",
+            "reporter_email": "Your e-mail address",
         }
         help_texts = {
             "details": "Facts help us most: what you saw, where and when.",

@@ -479,3 +479,19 @@ def test_profile_page_shows_published_review_and_hides_pending(client, practitio
     assert response.status_code == 200
     assert "Published words" in response.text
     assert "Pending words" not in response.text
+
+
+def test_profile_page_queries_do_not_grow_with_reviews(client, practitioner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(practitioner.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    ReviewFactory(practitioner=practitioner)
+    count_queries()  # the first request fills per-process caches (site, content types)
+    with_one = count_queries()
+    ReviewFactory.create_batch(49, practitioner=practitioner)
+    assert count_queries() == with_one

@@ -239,7 +239,7 @@ def test_owner_never_sees_or_controls_reviews_before_publication(client, owner, 
 
 @pytest.mark.postgres
 @on_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_submissions_through_one_invite_at_once_create_one_review():
     practitioner = PractitionerFactory()
     invite = ReviewInviteFactory(practitioner=practitioner)
