@@ -22,6 +22,7 @@ from practitioners.services import credential_request_info
 from practitioners.services.verification import REJECTION_TEMPLATES
 from reviews.models import ConcernStatus, ReviewStatus
 
+from . import factories
 from .factories import (
     CertificationFactory,
     ConcernReportFactory,
@@ -177,6 +178,8 @@ def test_queue_lists_every_kind_of_waiting_work_oldest_first(client, verifier, p
     )
     ReviewFactory(practitioner=practitioner, status=ReviewStatus.PENDING)
     ReviewFactory(practitioner=practitioner)
+    factories.TestimonialFactory(practitioner=practitioner, status="pending", quote="Kind and careful")
+    factories.TestimonialFactory(practitioner=practitioner)
 
     client.force_login(verifier)
     response = client.get(reverse("admin:practitioners_queue"))
@@ -190,6 +193,7 @@ def test_queue_lists_every_kind_of_waiting_work_oldest_first(client, verifier, p
         "portfolio_items": 1,
         "concerns": 1,
         "reviews": 1,
+        "testimonials": 1,
     }
     assert html.index("Oldest Academy") < html.index("Newest Academy")
     assert "Done Academy" not in html
@@ -241,6 +245,7 @@ def test_queue_makes_the_same_number_of_queries_for_1_or_20_items(
             PortfolioItemFactory(practitioner=practitioner, status="pending")
             ConcernReportFactory(practitioner=practitioner)
             ReviewFactory(practitioner=practitioner, status=ReviewStatus.PENDING)
+            factories.TestimonialFactory(practitioner=practitioner, status="pending")
             CertificationFactory(
                 practitioner=practitioner, verified=True, expires_on=date.today() + timedelta(days=20)
             )

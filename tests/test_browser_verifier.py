@@ -157,7 +157,7 @@ def test_verifier_approves_the_oldest_certificate_and_rejects_another(
     page.fill("#id_approve-note", "Checked the certificate number with the academy.")
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url(f"{live_server.url}{reverse('admin:practitioners_queue')}")
-    assert "done" in page.inner_text(".messagelist")
+    assert "verified. The clinic has been e-mailed." in page.inner_text(".messagelist")
     oldest.refresh_from_db()
     assert oldest.status == CredentialStatus.VERIFIED
     assert oldest.reviewer == verifier

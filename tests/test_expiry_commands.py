@@ -19,6 +19,7 @@ from practitioners.models import (
 from practitioners.services import practitioner_refresh_summary
 from reviews.models import ReviewStatus
 
+from . import factories
 from .factories import (
     CertificationFactory,
     ConcernReportFactory,
@@ -199,15 +200,17 @@ def test_staff_are_told_how_many_items_waited_too_long(run, practitioner, clinic
     age(ConcernReportFactory(practitioner=practitioner), 9)
     age(ReviewFactory(practitioner=practitioner, status=ReviewStatus.PENDING), 7)
     age(ReviewFactory(practitioner=practitioner), 30)  # published: not waiting
+    age(factories.TestimonialFactory(practitioner=practitioner, status="pending"), 4)
 
     output = run("remind_pending", "--days=3")
-    assert "7 items" in output
+    assert "8 items" in output
     [message] = mail.outbox
     assert message.to == ["verifiers@example.org"]
-    assert "7 items waiting more than 3 days" in message.subject
+    assert "8 items waiting more than 3 days" in message.subject
     assert "SMP certificates: 2" in message.body
     assert "Licences: 1" in message.body
     assert "Reported concerns: 1" in message.body
+    assert "Clinic testimonials: 1" in message.body
     assert "/admin/practitioners/practitioner/queue/" in message.body
 
 

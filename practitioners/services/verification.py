@@ -571,7 +571,7 @@ def practitioner_unsuspend(*, practitioner: Practitioner, actor, note: str = "")
 
 def waiting_counts(*, older_than=None) -> dict[str, int]:
     """How many items wait for staff in each section, optionally only those created before a time."""
-    from reviews.models import ConcernReport, ConcernStatus, Review, ReviewStatus
+    from reviews.models import ConcernReport, ConcernStatus, Review, ReviewStatus, Testimonial
 
     def created(qs):
         return qs.filter(created_at__lt=older_than) if older_than is not None else qs
@@ -583,6 +583,7 @@ def waiting_counts(*, older_than=None) -> dict[str, int]:
         "portfolio_items": created(PortfolioItem.objects.filter(status=ModerationStatus.PENDING)).count(),
         "concerns": created(ConcernReport.objects.filter(status=ConcernStatus.OPEN)).count(),
         "reviews": created(Review.objects.filter(status=ReviewStatus.PENDING)).count(),
+        "testimonials": created(Testimonial.objects.filter(status=ModerationStatus.PENDING)).count(),
     }
 
 

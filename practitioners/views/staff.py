@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from ..models import (
     Certification,
@@ -102,6 +103,7 @@ class Decision:
     perform: object  # callable(obj, user, cleaned_data)
     allowed_from: set[str]
     danger: bool = False
+    done: str = "Done. The decision is recorded."
     form: forms.Form | None = None
 
 
@@ -131,7 +133,7 @@ def _decide(request, obj, decisions_list: list[Decision], permission: str, succe
         except ValidationError as error:
             decision.form.add_error(None, error)
         else:
-            messages.success(request, f"{decision.label}: done. The decision is recorded.")
+            messages.success(request, f"{obj}: {decision.done}")
             return redirect(success_url), available, can_decide
     return None, available, can_decide
 
@@ -250,7 +252,7 @@ def _expiring(today) -> tuple[list, dict[int, int]]:
 
 def queue(request):
     """Everything waiting for staff, oldest first, with counts and the age of the oldest."""
-    from reviews.models import ConcernReport, ConcernStatus, Review, ReviewStatus
+    from reviews.models import ConcernReport, ConcernStatus, Review, ReviewStatus, Testimonial
 
     today = timezone.localdate()
     sections = []
@@ -376,6 +378,28 @@ def queue(request):
         )
     )
 
+    testimonials = Testimonial.objects.filter(status=ModerationStatus.PENDING).order_by("created_at")
+    sections.append(
+        Section(
+            "testimonials",
+            "Clinic testimonials",
+            testimonials.count(),
+            [
+                QueueRow(
+                    str(testimonial.practitioner),
+                    f"“{Truncator(testimonial.quote).chars(60)}”",
+                    testimonial.get_status_display(),
+                    testimonial.created_at,
+                    _admin_url(request, "reviews_testimonial_change", Testimonial, testimonial.pk),
+                )
+                for testimonial in testimonials.select_related("practitioner")[:QUEUE_LIMIT]
+            ],
+            _admin_url(
+                request, "reviews_testimonial_changelist", Testimonial, query="?status__exact=pending"
+            ),
+        )
+    )
+
     expiring, expiry_counts = _expiring(today)
     expiring_rows = [
         QueueRow(
@@ -465,6 +489,7 @@ def credential_review(request, pk: int, kind: str):
                 credential=obj, reviewer=user, note=data["note"]
             ),
             {CredentialStatus.PENDING, CredentialStatus.MORE_INFO},
+            done="verified. The clinic has been e-mailed.",
         ),
         Decision(
             "more_info",
@@ -474,6 +499,7 @@ def credential_review(request, pk: int, kind: str):
                 credential=obj, reviewer=user, message=data["message"]
             ),
             {CredentialStatus.PENDING},
+            done="question sent to the clinic by e-mail.",
         ),
         Decision(
             "reject",
@@ -484,6 +510,7 @@ def credential_review(request, pk: int, kind: str):
             ),
             {CredentialStatus.PENDING, CredentialStatus.MORE_INFO, CredentialStatus.VERIFIED},
             danger=True,
+            done="rejected. The clinic has been e-mailed the reason.",
         ),
     ]
     response, available, can_decide = _decide(
@@ -536,6 +563,7 @@ def claim_review(request, pk: int):
             NoteForm,
             lambda obj, user, data: decisions.claim_approve(claim=obj, reviewer=user, note=data["note"]),
             {ClaimStatus.PENDING},
+            done="approved. They are now an owner and have been e-mailed.",
         ),
         Decision(
             "reject",
@@ -544,6 +572,7 @@ def claim_review(request, pk: int):
             lambda obj, user, data: decisions.claim_reject(claim=obj, reviewer=user, reason=data["reason"]),
             {ClaimStatus.PENDING},
             danger=True,
+            done="rejected. The person who asked has been e-mailed the reason.",
         ),
     ]
     response, available, can_decide = _decide(
@@ -585,6 +614,7 @@ def portfolio_review(request, pk: int):
                 portfolio_item=obj, reviewer=user, note=data["note"]
             ),
             {ModerationStatus.PENDING},
+            done="approved. It can now be shown on the profile.",
         ),
         Decision(
             "reject",
@@ -595,6 +625,7 @@ def portfolio_review(request, pk: int):
             ),
             {ModerationStatus.PENDING, ModerationStatus.APPROVED},
             danger=True,
+            done="not shown. The clinic has been e-mailed the reason.",
         ),
     ]
     response, available, can_decide = _decide(
@@ -635,6 +666,7 @@ def practitioner_suspension(request, pk: int):
             ),
             {PractitionerStatus.DRAFT, PractitionerStatus.PUBLISHED},
             danger=True,
+            done="suspended. The profile is hidden and the clinic has been e-mailed.",
         ),
         Decision(
             "unsuspend",
@@ -644,6 +676,7 @@ def practitioner_suspension(request, pk: int):
                 practitioner=obj, actor=user, note=data["note"]
             ),
             {PractitionerStatus.SUSPENDED},
+            done="suspension lifted. The clinic has been e-mailed.",
         ),
     ]
     response, available, can_decide = _decide(

@@ -20,6 +20,7 @@ LABELS = {
     "portfolio_items": "Portfolio images",
     "concerns": "Reported concerns",
     "reviews": "Reviews",
+    "testimonials": "Clinic testimonials",
 }
 
 
