@@ -401,9 +401,17 @@ def review_invites_send(*, practitioner: Practitioner, user, emails: list[str]) 
                 "author_email", flat=True
             )
         }
+        waiting = {
+            email.lower()
+            for email in ReviewInvite.objects.filter(
+                practitioner=practitioner, used_at__isnull=True, expires_at__gt=timezone.now()
+            ).values_list("email", flat=True)
+        }
         problems = []
         for email in emails:
-            if email.lower() in reviewed:
+            if email.lower() in waiting:
+                problems.append(f"{email} already has an invite waiting; it has not expired yet.")
+            elif email.lower() in reviewed:
                 problems.append(f"{email} has already reviewed {practitioner.name}.")
             elif is_clinic_member(practitioner=practitioner, email=email):
                 problems.append(f"{email} belongs to someone at the clinic; invites are for clients.")

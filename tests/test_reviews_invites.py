@@ -120,6 +120,21 @@ def test_no_invites_to_clinic_staff_or_people_who_already_reviewed(client, owner
     assert not ReviewInvite.objects.exists()
 
 
+def test_no_second_invite_while_one_is_waiting(client, owner, practitioner, invites_url):
+    ReviewInviteFactory(practitioner=practitioner, email="ann@example.com")
+    ReviewInviteFactory(
+        practitioner=practitioner,
+        email="old@example.com",
+        created_at=timezone.now() - timedelta(days=31),
+        expires_at=timezone.now() - timedelta(minutes=1),
+    )
+    client.force_login(owner)
+    response = client.post(invites_url, {"emails": "ANN@example.com"})
+    assert "already has an invite waiting" in response.text
+    assert client.post(invites_url, {"emails": "old@example.com"}).status_code == 302  # the old one expired
+    assert ReviewInvite.objects.filter(email="old@example.com").count() == 2
+
+
 def test_no_invites_for_unpublished_profile(client, owner, clinic):
     draft = PractitionerFactory(clinics=[clinic], status=PractitionerStatus.DRAFT)
     client.force_login(owner)
