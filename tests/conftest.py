@@ -14,6 +14,16 @@ from .factories import ClinicFactory, PractitionerFactory, UserFactory
 IN_CI = os.environ.get("SMPFINDER_CI") == "1"
 
 
+def pytest_collection_modifyitems(items):
+    # A transactional test ends by emptying every table, including the reference data the
+    # migrations load (licensing rules, specialties, the Verifiers group). Serialized
+    # rollback puts it back before the next transactional test.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
