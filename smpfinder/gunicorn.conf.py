@@ -35,7 +35,7 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT') or '8000'}"
 # The usual 2 × cores + 1, capped: each worker holds a database connection.
 workers = _env_int("GUNICORN_WORKERS", min(2 * _cpu_count() + 1, _env_int("GUNICORN_MAX_WORKERS", 8)))
 worker_class = "sync"
@@ -48,20 +48,20 @@ max_requests = _env_int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 preload_app = False
 # Trust X-Forwarded-Proto only from the load balancer (see SECURE_PROXY_SSL_HEADER).
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
 # gunicorn's control socket sits at one fixed path per user, which clashes when several
 # servers run on one machine; signals (HUP, TERM) do the same job.
-control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "") == ""
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
 if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 limit_request_line = 8190
 limit_request_fields = 100
-if os.path.isdir("/dev/shm"):
-    worker_tmp_dir = "/dev/shm"  # heartbeat files off a possibly slow disk
+if os.path.isdir("/dev/shm"):  # noqa: S108
+    worker_tmp_dir = "/dev/shm"  # noqa: S108 - heartbeat files in memory, off a possibly slow disk
 
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")  # "-" is stdout
-errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")  # "-" is stderr
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or "-"  # "-" is stdout
+errorlog = os.environ.get("GUNICORN_ERROR_LOG") or "-"  # "-" is stderr
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
 
 
 class JsonLogger(Logger):

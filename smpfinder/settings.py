@@ -17,7 +17,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    # Empty counts as unset, as .env.example promises ("Empty means the default").
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:

@@ -251,3 +251,22 @@ def test_admin_moves_with_django_admin_path(tmp_path):
 
 def test_admin_path_defaults_to_admin():
     assert reverse("admin:index") == f"/{settings.ADMIN_PATH}"
+
+
+def test_empty_variables_mean_the_defaults_as_env_example_promises():
+    from .s3server import production_settings
+
+    names = (
+        "DJANGO_ADMIN_PATH",
+        "MEDIA_ROOT",
+        "PRIVATE_MEDIA_ROOT",
+        "STATIC_ROOT",
+        "SITE_URL",
+        "DATABASE_URL",
+    )
+    configured = production_settings(dict.fromkeys(names, ""))
+    assert configured["ADMIN_PATH"] == "admin/"
+    assert configured["MEDIA_ROOT"] == ROOT / "media"
+    assert configured["PRIVATE_MEDIA_ROOT"] == ROOT / "private-media"
+    assert configured["STATIC_ROOT"] == ROOT / "staticfiles"
+    assert configured["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
