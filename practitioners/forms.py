@@ -79,7 +79,7 @@ class ClinicForm(Sections, forms.ModelForm):
 
     website = forms.URLField(required=False, max_length=200, assume_scheme="https")
     sections = (
-        ("The clinic", ("name", "address_line", "city", "postcode", "region", "country")),
+        ("The clinic", ("name", "address_line", "city", "postcode", "region")),
         ("How patients reach you", ("phone", "website", "email")),
         (
             "Hygiene",
@@ -106,7 +106,6 @@ class ClinicForm(Sections, forms.ModelForm):
             "city",
             "region",
             "postcode",
-            "country",
             "phone",
             "website",
             "email",
@@ -125,13 +124,13 @@ class ClinicForm(Sections, forms.ModelForm):
             "name": "Clinic name",
             "address_line": "Street address",
             "city": "Town or city",
-            "region": "State or nation",
+            "region": "State (US) or nation (UK)",
             "postcode": "ZIP code or postcode",
             "email": "Clinic e-mail",
             "sink_in_treatment_rooms": "Every treatment room has its own sink",
             "single_use_needles": "Needles are single-use, sealed, and opened in front of the client",
             "gloves_and_mask": "The practitioner wears gloves and a mask",
-            "sterilisation_procedure": "How you clean and sterilise (optional)",
+            "sterilisation_procedure": "How you clean and sterilise",
             "consultation": "Consultation before treatment",
             "consultation_price": "Consultation price",
             "consultation_covers_assessment": (
@@ -141,6 +140,8 @@ class ClinicForm(Sections, forms.ModelForm):
             "price_max": "Highest typical price per session",
         }
         help_texts = {
+            "region": "",
+            "single_use_needles": "",
             "postcode": "We use it to place the clinic on the map and to find the licensing rule.",
             "sterilisation_procedure": "A few sentences patients can read.",
             "consultation_covers_assessment": "",
@@ -170,10 +171,10 @@ class ClinicForm(Sections, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        country, region = data.get("country"), data.get("region")
-        if country and region and not region_belongs_to(country, region):
-            self.add_error("region", f"Choose a state or nation in {Country(country).label}.")
-            return data
+        region = data.get("region")
+        # Region codes say the country: two letters for a US state, three for a UK nation.
+        country = next((c for c in Country.values if region and region_belongs_to(c, region)), None)
+        data["country"] = country
         price_min, price_max = data.get("price_min"), data.get("price_max")
         if price_min is not None and price_max is not None and price_max < price_min:
             self.add_error("price_max", "The highest price can't be lower than the lowest price.")
@@ -445,7 +446,7 @@ class PortfolioItemForm(Sections, forms.ModelForm):
             "months_since_treatment": "Months since the last session",
             "sessions_done": "Sessions done",
             "treatment_type": "Treatment",
-            "caption": "Caption (optional)",
+            "caption": "Caption",
         }
         help_texts = {
             "months_since_treatment": "Needed for healed results: patients want to see work that "
@@ -455,6 +456,8 @@ class PortfolioItemForm(Sections, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(["image", *self.Meta.fields, "consent"])
+        for name in ("stage", "treatment_type"):
+            self.fields[name].choices = [("", "Choose…"), *self.fields[name].choices[1:]]
 
     def clean(self):
         data = super().clean()

@@ -74,10 +74,20 @@ def test_owner_creates_a_clinic_placed_from_its_postcode(client, other_owner):
     assert clinic.consultation_price == 50
 
 
+def test_uk_clinic_takes_its_country_from_the_nation(owner_client):
+    owner_client.post(
+        reverse("dashboard:clinic-create"),
+        {**CLINIC_POST, "city": "London", "postcode": "SW1A 1AA", "region": "ENG", "currency": "GBP"},
+    )
+    clinic = pm.Clinic.objects.get(name=CLINIC_POST["name"])
+    assert (clinic.country, clinic.region, clinic.currency) == ("GB", "ENG", "GBP")
+    assert clinic.jurisdiction is not None and clinic.jurisdiction.country == "GB"
+
+
 @pytest.mark.parametrize(
     "change, field, message",
     [
-        ({"region": "ENG"}, "region", "Choose a state or nation in United States"),
+        ({"region": "ENG"}, "postcode", "This postcode is in Florida, not England"),
         ({"postcode": "78701"}, "postcode", "This postcode is in Texas, not Florida"),
         ({"postcode": "ZZZZZ", "city": "Nowhereville"}, "postcode", "couldn't find this postcode"),
         ({"price_min": "900", "price_max": "600"}, "price_max", "can't be lower than the lowest"),
@@ -86,7 +96,7 @@ def test_owner_creates_a_clinic_placed_from_its_postcode(client, other_owner):
         ({"price_min": "99999999999999999999"}, "price_min", "less than or equal to 100000"),
         ({"price_min": "ten"}, "price_min", "Enter a whole number"),
         ({"name": ""}, "name", "This field is required"),
-        ({"country": "FR"}, "country", "Select a valid choice"),
+        ({"region": "ZZ"}, "region", "Select a valid choice"),
     ],
 )
 def test_clinic_form_explains_bad_input(owner_client, change, field, message):
@@ -472,12 +482,18 @@ def test_delete_asks_first_then_removes_the_files(
 
 
 def test_home_says_what_to_do_next_with_the_jurisdiction_rule(owner_client, clinic):
-    PractitionerFactory(clinics=[clinic], name="Lee Park", status="draft")
+    practitioner = PractitionerFactory(clinics=[clinic], name="Lee Park", status="draft")
     page = text(owner_client.get(reverse("dashboard:home")))
     assert "Lee Park" in page
+    # Warnings patients see come first, each linked to where it is fixed.
+    assert page.index("Patients are warned: There is no portfolio at all.") < page.index(
+        "Upload a practitioner"
+    )
     assert "Upload a practitioner licence for Miami: Florida requires one." in page
     assert "Upload Lee Park's SMP training certificate." in page
-    assert "Add 3 more healed results" in page
+    detail = text(owner_client.get(reverse("dashboard:practitioner-detail", args=[practitioner.slug])))
+    assert "Add 3 more healed results" in detail
+    assert "Upload the premises licence for " in detail
 
 
 def test_home_asks_for_more_information_requested_by_staff(owner_client, practitioner, verifier):
@@ -515,3 +531,14 @@ def test_home_query_count_does_not_grow_with_practitioners(
     with django_assert_num_queries(11):
         response = owner_client.get(reverse("dashboard:home"))
     assert response.status_code == 200
+
+
+def test_home_counts_warning_signs_only_when_there_are_some(owner_client, clinic):
+    clean = PractitionerFactory(clinics=[clinic], name="Clean Practice")
+    PortfolioItemFactory(practitioner=clean)
+    page = text(owner_client.get(reverse("dashboard:home")))
+    assert "warning sign" not in page
+    PractitionerFactory(clinics=[clinic], name="Ink User", pigment="tattoo_ink")
+    page = text(owner_client.get(reverse("dashboard:home")))
+    assert "2 warning signs" in page  # tattoo ink, and no portfolio at all
+    assert "Patients are warned: Tattoo ink is used instead of SMP pigment." in page

@@ -181,8 +181,16 @@ def next_steps(practitioner, checklist: Checklist, today) -> list[Step]:
     gaps = [text for key, text in PROFILE_GAPS.items() if items[key].state == State.MISSING]
     if gaps:
         steps.append(Step("Tell patients " + _join(gaps) + ".", edit, "Edit profile"))
+    portfolio_url = reverse("dashboard:portfolio", args=[slug])
     for flag in checklist.red_flags:
-        steps.append(Step(f"Patients are warned: {flag}", edit, "Review profile", urgent=True))
+        # The checklist words its flags for patients; send the owner to where each is fixed.
+        if "portfolio" in flag:
+            url, action = portfolio_url, "Add photos"
+        elif "price" in flag and clinics:
+            url, action = reverse("dashboard:clinic-edit", args=[clinics[0].slug]), "Check prices"
+        else:
+            url, action = edit, "Review profile"
+        steps.append(Step(f"Patients are warned: {flag}", url, action, urgent=True))
     if items["reviews"].state == State.MISSING:
         invites = optional_url("reviews:invites", slug)
         steps.append(
@@ -196,7 +204,8 @@ def next_steps(practitioner, checklist: Checklist, today) -> list[Step]:
                 "Review and publish",
             )
         )
-    return steps
+    # What staff asked for and what patients are warned about come first.
+    return sorted(steps, key=lambda step: not step.urgent)
 
 
 def _credential_url(credential) -> str:
@@ -218,6 +227,8 @@ def practitioner_rows(practitioners, today) -> list[dict]:
             {
                 "practitioner": practitioner,
                 "checklist": checklist,
+                # Templates can't read checklist.red_flags: the checklist looks keys up as items.
+                "red_flags": checklist.red_flags,
                 "steps": next_steps(practitioner, checklist, today),
             }
         )

@@ -86,9 +86,21 @@ def practitioner_detail(request, slug):
         for credential in group
     ]
     portfolio = list(practitioner.portfolio_items.all())
-    events = VerificationEvent.objects.filter(
-        content_type__app_label="practitioners", content_type__model="practitioner", object_id=practitioner.pk
-    ).select_related("actor")[:5]
+    events = list(
+        VerificationEvent.objects.filter(
+            content_type__app_label="practitioners",
+            content_type__model="practitioner",
+            object_id=practitioner.pk,
+        )[:5]
+    )
+    labels = dict(PractitionerStatus.choices)
+    for event in events:
+        to = labels.get(event.to_status, event.to_status)
+        event.change = (
+            f"{labels[event.from_status]} → {to}"
+            if event.from_status in labels
+            else f"created as {to.lower()}"
+        )
     # The reviews pages are built separately; link to them once they exist.
     review_links = [
         (label, url)
@@ -104,7 +116,8 @@ def practitioner_detail(request, slug):
         {
             "practitioner": practitioner,
             "checklist": row["checklist"],
-            "steps": row["steps"],
+            # The publish step points at this very page, which has its own button.
+            "steps": [step for step in row["steps"] if step.url != request.path],
             "credentials": credentials,
             "portfolio": portfolio,
             "events": events,
