@@ -174,8 +174,12 @@ def test_new_owner_signs_up_and_sends_documents_and_photos(
         small.goto(url + path)
         _fits(small, NARROW)
         screenshot(small, f"owner-{name}-360")
+    small.goto(url + reverse("account_logout"))
+    small.get_by_role("button", name="Log out").last.click()
     small.goto(url + reverse("account_login"))
     _fits(small, NARROW)
+    assert _serious(small) == []
+    screenshot(small, "owner-login-360")
     assert errors == []
     phone.close()
     context.close()

@@ -69,7 +69,7 @@ def certification_create(request, slug):
     return render(
         request,
         "dashboard/credential_form.html",
-        {"form": form, "practitioner": practitioner, "kind": "certification"},
+        {"form": form, "practitioner": practitioner, "kind": "certificate"},
     )
 
 
@@ -127,12 +127,18 @@ def clinic_licence_create(request, slug):
     )
 
 
-def _history(credential):
-    return VerificationEvent.objects.filter(
-        content_type__app_label="practitioners",
-        content_type__model=credential._meta.model_name,
-        object_id=credential.pk,
-    ).select_related("actor")[:20]
+def _history(credential) -> list[VerificationEvent]:
+    events = list(
+        VerificationEvent.objects.filter(
+            content_type__app_label="practitioners",
+            content_type__model=credential._meta.model_name,
+            object_id=credential.pk,
+        )[:20]
+    )
+    labels = dict(CredentialStatus.choices)
+    for event in events:
+        event.label = labels.get(event.to_status, event.to_status)
+    return events
 
 
 def _edit(request, credential, form, *, back_url: str, kind: str):
@@ -177,7 +183,7 @@ def certification_edit(request, pk):
     certification = _get_own_certification(request, pk)
     form = CertificationForm(request.POST or None, request.FILES or None, instance=certification)
     back = _back_url(certification)
-    return _edit(request, certification, form, back_url=back, kind="certification")
+    return _edit(request, certification, form, back_url=back, kind="certificate")
 
 
 @login_required
