@@ -14,6 +14,15 @@ from .factories import ClinicFactory, PractitionerFactory, UserFactory
 IN_CI = os.environ.get("SMPFINDER_CI") == "1"
 
 
+def _transactional_last(item) -> int:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    if (marker and marker.kwargs.get("transaction")) or "live_server" in fixtures:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     # A transactional test ends by emptying every table, including the reference data the
     # migrations load (licensing rules, specialties, the Verifiers group). Serialized
@@ -22,6 +31,10 @@ def pytest_collection_modifyitems(items):
         marker = item.get_closest_marker("django_db")
         if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
             item.add_marker(pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False)
+    # Nothing restores that data after the last transactional test, so those run last, as
+    # pytest-django orders them. pytest regroups tests by session-scoped parameters (the
+    # Playwright browser) after pytest-django has sorted, so sort again, keeping the order.
+    items.sort(key=_transactional_last)
 
 
 @pytest.hookimpl(wrapper=True)

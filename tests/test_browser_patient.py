@@ -14,7 +14,9 @@ from practitioners.services import practitioner_refresh_summary
 from .browser import *  # noqa: F403 (Chromium launch arguments, media URLs, screenshots)
 from .factories import ClinicFactory, PortfolioItemFactory, PractitionerFactory, make_vetted_practitioner
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: a transactional test empties every table when it ends; this puts back
+# the reference data the migrations load (licensing rules, specialties, the Verifiers group).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 NARROW, WIDE = 360, 1280
 
