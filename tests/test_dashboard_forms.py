@@ -542,3 +542,25 @@ def test_home_counts_warning_signs_only_when_there_are_some(owner_client, clinic
     page = text(owner_client.get(reverse("dashboard:home")))
     assert "2 warning signs" in page  # tattoo ink, and no portfolio at all
     assert "Patients are warned: Tattoo ink is used instead of SMP pigment." in page
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_practitioner_page_query_count_does_not_grow(
+    owner_client, practitioner, verifier, count, django_assert_num_queries
+):
+    for n in range(count):
+        CertificationFactory(practitioner=practitioner, verified=True, reviewer=verifier)
+        LicenceFactory(
+            practitioner=practitioner,
+            status="rejected",
+            reviewer=verifier,
+            decided_at="2025-01-01T00:00Z",
+            reason="Blurred.",
+        )
+        PortfolioItemFactory(practitioner=practitioner, position=n)
+    url = reverse("dashboard:practitioner-detail", args=[practitioner.slug])
+    owner_client.get(url)
+    with django_assert_num_queries(13):
+        response = owner_client.get(url)
+    assert response.status_code == 200
+    assert text(response).count("Blurred.") == count

@@ -12,7 +12,6 @@ from ..access import get_own_practitioner, user_practitioners
 from ..forms import PortfolioItemForm, PortfolioMoveForm
 from ..models import PortfolioItem
 from ..services import portfolio_item_add, portfolio_item_delete, portfolio_reorder
-from .dashboard import optional_url
 
 
 def _get_own_portfolio_item(request, pk: int) -> PortfolioItem:
@@ -42,16 +41,13 @@ def portfolio(request, slug):
         else:
             messages.success(request, "Photo added. Our staff look at every photo before patients see it.")
             return redirect("dashboard:portfolio", slug=practitioner.slug)
-    items = list(practitioner.portfolio_items.order_by("position", "id"))
+    items = practitioner.portfolio_items.order_by("position", "id")
     return render(
         request,
         "dashboard/portfolio.html",
         {
             "practitioner": practitioner,
-            "items": [
-                {"item": item, "original_url": optional_url("staff:document", "portfolio", item.pk)}
-                for item in items
-            ],
+            "items": items,
             "form": form,
         },
     )
