@@ -8,14 +8,28 @@ from django.template.response import TemplateResponse
 
 logger = logging.getLogger(__name__)
 
-# What a database that is unreachable, restarting or has dropped the connection raises. A
-# bad query is a different DatabaseError and still goes to the 500 handler.
-UNAVAILABLE = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 5
 
 
+def _unavailable_errors() -> tuple[type[BaseException], ...]:
+    # What a database that is unreachable, restarting or has dropped the connection raises
+    # (a bad query is a different DatabaseError and still goes to the 500 handler), and what
+    # Redis raises when it does not answer: with REDIS_URL set it holds the sessions, so a
+    # signed-in page can't be served without it either.
+    errors: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:
+        return errors
+    return (*errors, RedisConnectionError, RedisTimeoutError)
+
+
+UNAVAILABLE = _unavailable_errors()
+
+
 class DatabaseUnavailableMiddleware:
-    """Answer 503 with a friendly page while the database is unreachable.
+    """Answer 503 with a friendly page while the database (or Redis) is unreachable.
 
     Broken connections are closed so the next request opens a fresh one, which is what
     lets the site recover on its own as soon as the database is back (no restart).
@@ -30,7 +44,9 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, UNAVAILABLE):
             return None
-        logger.warning("database unavailable: %s", exception.__class__.__name__, extra={"request": request})
+        logger.warning(
+            "database or cache unavailable: %s", exception.__class__.__name__, extra={"request": request}
+        )
         for connection in connections.all(initialized_only=True):
             connection.close_if_unusable_or_obsolete()
         # Rendered without the request: context processors may need the database too.

@@ -87,3 +87,27 @@ def test_postgresql_restart_under_gunicorn(tmp_path):
     assert summary["during_outage"]["statuses"] == [503]
     assert summary["first_success_after_ready_s"] < 5
     assert result.returncode == 0
+
+
+def test_signing_in_while_redis_holds_the_sessions_and_is_down_gets_the_friendly_503(client, owner):
+    from allauth.account.models import EmailAddress
+    from django.test import override_settings
+
+    from .s3server import free_ports
+
+    EmailAddress.objects.create(user=owner, email=owner.email, verified=True, primary=True)
+    (closed_port,) = free_ports(1)
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    with override_settings(CACHES=caches, SESSION_ENGINE="django.contrib.sessions.backends.cache"):
+        # Django reads an unreachable session store as "no session": signed out, not an error.
+        assert client.get(reverse("dashboard:home")).status_code == 302
+        response = client.post(
+            reverse("account_login"), {"login": owner.email, "password": "correct horse battery staple"}
+        )
+    assert_friendly_503(response, str(closed_port), "redis")
