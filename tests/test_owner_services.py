@@ -482,6 +482,18 @@ def test_deleting_a_photo_removes_every_file(owner, practitioner, django_capture
     assert pm.VerificationEvent.objects.filter(object_id=pk, to_status="deleted").exists()
 
 
+def test_deleting_a_reported_photo_keeps_the_report(owner, practitioner):
+    from reviews.models import ConcernReport
+
+    from .factories import ConcernReportFactory
+
+    item = PortfolioItemFactory(practitioner=practitioner)
+    report = ConcernReportFactory(practitioner=practitioner, portfolio_item=item, reason="no_consent")
+    portfolio_item_delete(item=item, user=owner)
+    report = ConcernReport.objects.get(pk=report.pk)
+    assert report.portfolio_item is None and report.practitioner == practitioner and report.status == "open"
+
+
 def test_photos_move_up_and_down_even_from_equal_positions(owner, practitioner):
     items = [PortfolioItemFactory(practitioner=practitioner, position=0) for _ in range(3)]
     portfolio_reorder(item=items[2], user=owner, direction="up")

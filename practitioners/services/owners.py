@@ -561,6 +561,9 @@ def portfolio_item_delete(*, item: PortfolioItem, user) -> None:
         files = StoredFiles()
         for field_file in (item.original, item.display, item.thumbnail):
             files.delete_on_commit(field_file)
+        # Concerns reported about the photo stay on record against the practitioner:
+        # deleting it must not delete the complaint with it.
+        item.concern_reports.update(portfolio_item=None)
         item.delete()
         practitioner_refresh_summary(practitioner=practitioner)
 
