@@ -7,6 +7,7 @@ orphaned file and a failed storage write never leaves a row. Status fields and t
 summary fields are never taken from the data an owner sends.
 """
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -43,6 +44,8 @@ from .core import (
     practitioner_refresh_summary,
     record_event,
 )
+
+logger = logging.getLogger(__name__)
 
 CLINIC_FIELDS = (
     "name",
@@ -134,7 +137,10 @@ class StoredFiles:
 
     def remove_written(self) -> None:
         for storage, name in reversed(self._written):
-            storage.delete(name)
+            try:
+                storage.delete(name)
+            except Exception:  # the error that got us here is the one to raise
+                logger.exception("could not remove %s after a failed save", name)
         self._written.clear()
 
 
