@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection, models
-from django.db.models import Func, Min, Prefetch, Q, Value
+from django.db.models import Exists, Func, Min, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Sin
 from django.utils import timezone
 
@@ -115,16 +115,20 @@ class PractitionerQuerySet(models.QuerySet):
         return self.filter(matches).annotate(rank=Value(0.0))
 
     def pending_review(self):
-        """Practitioners with something waiting for staff: a document, an image or a review."""
-        from reviews.models import ReviewStatus
+        """Practitioners with something waiting for staff: a document (their own or their
+        clinic's premises licence), a portfolio image or a review."""
+        from reviews.models import Review, ReviewStatus
+
+        from .models import Certification, Licence, PortfolioItem
 
         waiting = ["pending", "more_info"]
+        me = OuterRef("pk")
         return self.filter(
-            Q(certifications__status__in=waiting)
-            | Q(licences__status__in=waiting)
-            | Q(portfolio_items__status="pending")
-            | Q(reviews__status=ReviewStatus.PENDING)
-        ).distinct()
+            Exists(Certification.objects.filter(practitioner=me, status__in=waiting))
+            | Exists(Licence.objects.filter(Q(practitioner=me) | Q(clinic__practitioners=me), status__in=waiting))
+            | Exists(PortfolioItem.objects.filter(practitioner=me, status="pending"))
+            | Exists(Review.objects.filter(practitioner=me, status=ReviewStatus.PENDING))
+        )
 
     def for_checklist(self):
         """Everything the checklist reads, fetched up front: a fixed number of queries."""

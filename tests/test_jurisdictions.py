@@ -265,3 +265,22 @@ def test_staff_without_the_permission_cannot_add_a_rule(client, staff_without_gr
     client.force_login(staff_without_group)
     response = client.get(reverse("admin:practitioners_jurisdictionrule_add"))
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("country", "region", "city", "postcode", "locality"),
+    [
+        ("GB", "ENG", "Croydon", "CR0 2RA", "London"),
+        ("GB", "ENG", "Islington", "N1 9GU", "London"),
+        ("GB", "ENG", "Manchester", "M1 1AE", "(outside London)"),
+        ("US", "NY", "Brooklyn", "11201", "New York City"),
+        ("US", "NY", "Astoria", "11102", "New York City"),
+    ],
+)
+def test_the_postcode_settles_boroughs_typed_as_the_city(country, region, city, postcode, locality):
+    found = jurisdiction_for(country=country, region=region, city=city, postcode=postcode)
+    assert found == JurisdictionRule.objects.get(country=country, region=region, locality=locality)
+
+
+def test_a_zip_outside_new_york_city_gets_no_city_rule():
+    assert jurisdiction_for(country="US", region="NY", city="Buffalo", postcode="14201") is None

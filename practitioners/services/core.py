@@ -1,5 +1,6 @@
 """State changes that span models or have side effects. Views, the admin and commands call these."""
 
+import re
 import statistics
 from collections import defaultdict
 from decimal import Decimal
@@ -67,17 +68,41 @@ def invalidate_price_medians() -> None:
     cache.delete(PRICE_MEDIANS_KEY)
 
 
-def jurisdiction_for(*, country: str, region: str, city: str) -> JurisdictionRule | None:
+# Postcode areas and ZIP prefixes inside the cities that have their own rule. The city name a
+# clinic types can be a borough ("Croydon", "Brooklyn"); its postcode settles it.
+LONDON_POSTCODE_AREAS = {
+    "E", "EC", "N", "NW", "SE", "SW", "W", "WC", "BR", "CR", "DA", "EN", "HA", "IG", "KT", "RM", "SM", "TW", "UB",
+}  # fmt: skip
+NEW_YORK_CITY_ZIP_PREFIXES = ("100", "101", "102", "103", "104", "110", "111", "112", "113", "114", "116")
+
+
+def _postcode_locality(country: str, postcode: str) -> str:
+    code = postcode.strip().upper()
+    if country == "GB":
+        area = re.match(r"[A-Z]{1,2}", code)
+        # BR, CR, DA, EN, HA, IG, KT, RM, SM, TW and UB reach outside Greater London too; their
+        # inner districts (e.g. CR0, HA1) are London, which is the common case for clinics.
+        if area and area.group() in LONDON_POSTCODE_AREAS:
+            return "london"
+    if country == "US" and code[:3] in NEW_YORK_CITY_ZIP_PREFIXES:
+        return "new york city"
+    return ""
+
+
+def jurisdiction_for(*, country: str, region: str, city: str, postcode: str = "") -> JurisdictionRule | None:
     """The most specific rule for an address: a city's own rule, else the region's."""
     rules = list(JurisdictionRule.objects.filter(country=country, region=region))
     city_key = " ".join(city.casefold().split())
+    from_postcode = _postcode_locality(country, postcode)
     for rule in rules:
         locality = rule.locality.casefold()
+        if not locality or locality.startswith("("):
+            continue
+        if locality in (from_postcode, city_key):
+            return rule
         if locality == "london" and city_key in LONDON_CITIES:
             return rule
         if locality == "new york city" and city_key in NEW_YORK_CITY:
-            return rule
-        if locality and not locality.startswith("(") and locality == city_key:
             return rule
     # A rule written "(outside London)" is the region's default outside the named city.
     for rule in rules:
@@ -87,7 +112,9 @@ def jurisdiction_for(*, country: str, region: str, city: str) -> JurisdictionRul
 
 
 def clinic_assign_jurisdiction(*, clinic: Clinic) -> None:
-    clinic.jurisdiction = jurisdiction_for(country=clinic.country, region=clinic.region, city=clinic.city)
+    clinic.jurisdiction = jurisdiction_for(
+        country=clinic.country, region=clinic.region, city=clinic.city, postcode=clinic.postcode
+    )
 
 
 def jurisdiction_rules_reassign(*, country: str, region: str) -> int:

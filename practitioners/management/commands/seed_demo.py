@@ -293,7 +293,9 @@ class Command(BaseCommand):
                 currency=Currency.GBP if is_uk else Currency.USD,
                 price_min=price,
                 price_max=price + rng.choice([100, 200, 400]),
-                jurisdiction=jurisdiction_for(country=place.country, region=place.region, city=city),
+                jurisdiction=jurisdiction_for(
+                    country=place.country, region=place.region, city=city, postcode=postcode
+                ),
             )
             clinic.full_clean(exclude=["slug"])
             clinics.append(clinic)
