@@ -344,23 +344,34 @@ def run_resilience(args) -> int:
     seconds = 20 if args.quick else 60
     checks = []
     faults_env = {"BENCH_FAULTS": "1"}
-    with server.private_redis(), Gunicorn(database, name="resilience", extra_env=faults_env) as gunicorn:
-        warm(gunicorn, targets["paths"])
-        log(f"load held: 32 connections for {seconds}s")
-        checks.append(resilience.load_held(gunicorn, targets, seconds))
-        log("gunicorn HUP twice under load")
-        checks.append(resilience.reload_under_load(gunicorn, targets, 10 if args.quick else 20))
-    log("PostgreSQL restart under load")
-    checks.append(resilience.postgres_restart())
-    # A fresh server that never recycles workers on its own: any new worker is a crash.
-    with Gunicorn(
-        database, name="uploads", extra_env={**faults_env, "GUNICORN_MAX_REQUESTS": "0"}
-    ) as gunicorn:
-        log("upload attack corpus")
-        checks += resilience.attack_corpus(gunicorn, database)
-        log("fault injection during uploads, then check_media")
-        photo = images.make_photo(server.DATA / "photo-12mp.jpg").read_bytes()
-        checks += resilience.faults(gunicorn, database, photo, kills=3 if args.quick else 6)
+    only = set(args.only.split(",")) if args.only else {"load", "reload", "postgres", "uploads", "faults"}
+    if only & {"load", "reload"}:
+        with server.private_redis(), Gunicorn(database, name="resilience", extra_env=faults_env) as gunicorn:
+            warm(gunicorn, targets["paths"])
+            if "load" in only:
+                log(f"load held: 32 connections for {seconds}s")
+                checks.append(resilience.load_held(gunicorn, targets, seconds))
+            if "reload" in only:
+                log("gunicorn HUP twice under load")
+                checks.append(resilience.reload_under_load(gunicorn, targets, 10 if args.quick else 20))
+    if "postgres" in only:
+        log("PostgreSQL restart under load")
+        checks.append(resilience.postgres_restart())
+    if only & {"uploads", "faults"}:
+        # A fresh server that never recycles workers on its own: any new worker is a crash.
+        with (
+            server.private_redis(),
+            Gunicorn(
+                database, name="uploads", extra_env={**faults_env, "GUNICORN_MAX_REQUESTS": "0"}
+            ) as gunicorn,
+        ):
+            if "uploads" in only:
+                log("upload attack corpus")
+                checks += resilience.attack_corpus(gunicorn, database)
+            if "faults" in only:
+                log("fault injection during uploads, then check_media")
+                photo = images.make_photo(server.DATA / "photo-12mp.jpg").read_bytes()
+                checks += resilience.faults(gunicorn, database, photo, kills=3 if args.quick else 6)
     rows = [[c.name, c.figures, "pass" if c.passed else "**FAIL**"] for c in checks]
     summary = "# Resilience suite\n\n" + table(rows, ["check", "figures", ""]) + "\n"
     (RESULTS / "resilience-latest.md").write_text(summary)
@@ -389,6 +400,7 @@ def main() -> int:
     res.add_argument("--quick", action="store_true", help="shorter load phases (20 s)")
     res.add_argument("--database", default=SMALL)
     res.add_argument("--practitioners", type=int, default=10_000)
+    res.add_argument("--only", help="comma-separated phases: load,reload,postgres,uploads,faults")
     args = parser.parse_args()
     if args.command == "bench":
         if args.quick:
