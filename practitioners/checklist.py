@@ -318,7 +318,7 @@ def _licence_item(p: Practitioner, clinics: list[Clinic], today: date) -> Item:
             title,
             State.VERIFIED,
             "No licence is required where this practitioner works.",
-            tuple(evidence),
+            tuple(dict.fromkeys(evidence)),
         )
     if all(s == State.VERIFIED for s in states):
         summary = "Every licence required where they work was checked by our staff."
@@ -329,7 +329,8 @@ def _licence_item(p: Practitioner, clinics: list[Clinic], today: date) -> Item:
     else:
         summary = "Licences were sent to us and are waiting to be checked."
         state = State.STATED
-    return Item(3, "licence", title, state, summary, tuple(evidence))
+    # Two clinics under the same rule would otherwise repeat the same lines.
+    return Item(3, "licence", title, state, summary, tuple(dict.fromkeys(evidence)))
 
 
 def _healed_item(items) -> Item:
