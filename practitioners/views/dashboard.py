@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ..access import user_practitioners
@@ -63,14 +64,14 @@ def _licence_reason(clinic) -> str:
         return f"we have no licensing rule on file for {region_name(clinic.country, clinic.region)}"
     wording = {
         Requirement.REQUIRED: f"{rule} requires one",
-        Requirement.LOCAL: f"in {rule} the local authority decides, so patients will ask",
+        Requirement.LOCAL: f"in {rule} the local authority sets the rule, so we ask for one",
         Requirement.UNCLEAR: f"the rule in {rule} is unclear, so we ask for one",
         Requirement.UNKNOWN: f"the rule in {rule} is not known yet, so we ask for one",
     }
     return wording.get(rule.practitioner_licence, "")
 
 
-def _counts(licence, today) -> bool:
+def _valid_or_waiting(licence, today) -> bool:
     return licence.is_valid_on(today) or (
         licence.status in WAITING and (licence.expires_on is None or licence.expires_on > today)
     )
@@ -120,7 +121,7 @@ def next_steps(practitioner, checklist: Checklist, today) -> list[Step]:
                 if lic.kind == LicenceKind.PRACTITIONER
                 and (lic.jurisdiction_id is None or lic.jurisdiction_id == clinic.jurisdiction_id)
             ]
-            if reason and not any(_counts(lic, today) for lic in own):
+            if reason and not any(_valid_or_waiting(lic, today) for lic in own):
                 steps.append(
                     Step(
                         f"Upload a practitioner licence for {clinic.city}: {reason}.",
@@ -133,7 +134,7 @@ def next_steps(practitioner, checklist: Checklist, today) -> list[Step]:
             if (
                 rule is not None
                 and rule.establishment_licence == Requirement.REQUIRED
-                and not any(_counts(lic, today) for lic in premises)
+                and not any(_valid_or_waiting(lic, today) for lic in premises)
             ):
                 steps.append(
                     Step(
@@ -238,8 +239,6 @@ def practitioner_rows(practitioners, today) -> list[dict]:
 @login_required
 @require_GET
 def home(request):
-    from django.utils import timezone
-
     memberships = list(
         ClinicMembership.objects.filter(user=request.user)
         .select_related("clinic__jurisdiction")
