@@ -171,6 +171,7 @@ class Gunicorn:
     name: str = "bench"
     workers: int | None = None
     extra_env: dict = field(default_factory=dict)
+    app: str = "smpfinder.wsgi"
     port: int = 0
     process: subprocess.Popen | None = None
 
@@ -195,7 +196,7 @@ class Gunicorn:
         for log in (self.error_log, self.access_log):
             log.unlink(missing_ok=True)
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "smpfinder.wsgi", "-c", "smpfinder/gunicorn.conf.py"],
+            [str(BIN / "gunicorn"), self.app, "-c", "smpfinder/gunicorn.conf.py"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
