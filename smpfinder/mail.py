@@ -1,5 +1,6 @@
 """E-mail from templates, sent only once the surrounding transaction has committed."""
 
+import contextlib
 import logging
 
 from django.conf import settings
@@ -17,10 +18,8 @@ def build_message(template: str, to: list[str], context: dict) -> EmailMultiAlte
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     body = render_to_string(f"emails/{template}_body.txt", context)
     message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, to)
-    try:
+    with contextlib.suppress(TemplateDoesNotExist):
         message.attach_alternative(render_to_string(f"emails/{template}_body.html", context), "text/html")
-    except TemplateDoesNotExist:
-        pass
     return message
 
 

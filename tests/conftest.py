@@ -1,9 +1,12 @@
+import importlib
 import os
 import shutil
 
 import pytest
+from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
 
 from practitioners.models import ClinicMembership, MembershipRole
 
@@ -24,17 +27,40 @@ def _transactional_last(item) -> int:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    # A transactional test ends by emptying every table, including the reference data the
-    # migrations load (licensing rules, specialties, the Verifiers group). Serialized
-    # rollback puts it back before the next transactional test.
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
-            item.add_marker(pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False)
-    # Nothing restores that data after the last transactional test, so those run last, as
-    # pytest-django orders them. pytest regroups tests by session-scoped parameters (the
-    # Playwright browser) after pytest-django has sorted, so sort again, keeping the order.
+    # pytest-django runs transactional tests last, since each ends by emptying every table.
+    # pytest regroups tests by session-scoped parameters (the Playwright browser) after it
+    # has sorted, so sort again, keeping the order otherwise.
     items.sort(key=_transactional_last)
+
+
+def _ensure_reference_data():
+    """Reload what migration 0003 loads (licensing rules, specialties, languages, the
+    Verifiers group) if a transactional test's flush removed it.
+
+    serialized_rollback cannot do this for browser tests: once Playwright's event loop runs,
+    Django gives the test thread another connection object without the serialized copy.
+    """
+    if Group.objects.filter(name="Verifiers").exists():
+        return
+    migration = importlib.import_module("practitioners.migrations.0003_reference_data")
+    migration.load_rules(apps, None)
+    migration.load_choices(apps, None)
+    for label in ("practitioners", "reviews"):
+        create_permissions(apps.get_app_config(label), verbosity=0)
+    Group.objects.create(name="Verifiers").permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["practitioners", "reviews"],
+            codename__in=migration.VERIFIER_PERMISSIONS,
+        )
+    )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    if _transactional_last(request.node) == 1:
+        request.getfixturevalue("transactional_db")
+        _ensure_reference_data()
+    yield
 
 
 @pytest.hookimpl(wrapper=True)

@@ -2,15 +2,11 @@
 approve it and find it verified on the public profile; reject another with a reason that
 reaches the owner."""
 
-import importlib
 import os
 import re
 from datetime import date, timedelta
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -60,29 +56,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
-    """Put back what the migrations loaded (rules, the Verifiers group) if a flush removed it.
-
-    A transactional test ends with a flush. serialized_rollback cannot restore the data here:
-    once Playwright's event loop runs, Django hands this thread a different connection object,
-    one without the serialized copy, so the restore is silently skipped.
-    """
-    if Group.objects.filter(name="Verifiers").exists():
-        return
-    migration = importlib.import_module("practitioners.migrations.0003_reference_data")
-    migration.load_rules(apps, None)
-    migration.load_choices(apps, None)
-    for label in ("practitioners", "reviews"):
-        create_permissions(apps.get_app_config(label), verbosity=0)
-    Group.objects.create(name="Verifiers").permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=["practitioners", "reviews"],
-            codename__in=migration.VERIFIER_PERMISSIONS,
-        )
-    )
 
 
 @pytest.fixture
