@@ -7,6 +7,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from practitioners.models import ClinicMembership
 from reviews.models import Review, ReviewStatus
@@ -74,7 +75,7 @@ def test_invited_client_review_published_by_staff_appears_verified_on_profile(pa
     # The client opens the invite link and writes the review.
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live_server.url + reverse("reviews:invite-review", args=[invite.token]))
-    assert page.get_by_role("heading", name="Review Dana Whitfield").is_visible()
+    expect(page.get_by_role("heading", name="Review Dana Whitfield")).to_be_visible()
     page.get_by_role("group", name="Overall, how happy are you?").get_by_label("5 – excellent").check()
     page.get_by_role("group", name="Hygiene").get_by_label("4", exact=True).check()
     page.get_by_label("Your review").fill(
@@ -88,7 +89,7 @@ def test_invited_client_review_published_by_staff_appears_verified_on_profile(pa
     page.get_by_label("This is my own treatment").check()
     screenshot(page, "reviews-invite-form-1280")
     page.get_by_role("button", name="Send my review").click()
-    assert page.get_by_role("heading", name="Thank you").is_visible()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
 
     review = Review.objects.get(invite=invite)
     assert review.status == ReviewStatus.PENDING and review.verified_client
@@ -102,19 +103,22 @@ def test_invited_client_review_published_by_staff_appears_verified_on_profile(pa
     page.get_by_label("Username").fill("verifier")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    expect(
+        page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))
+    ).to_be_visible()
     page.goto(live_server.url + reverse("admin:reviews_review_changelist"))
     page.locator(f'input[name="_selected_action"][value="{review.pk}"]').check()
     page.locator('select[name="action"]').select_option("publish")
     page.get_by_role("button", name="Go", exact=True).click()
-    assert page.get_by_text("Published 1 review").is_visible()
+    expect(page.get_by_text("Published 1 review")).to_be_visible()
 
     # The profile shows it, marked verified, with the summary updated.
     page.goto(live_server.url + practitioner.get_absolute_url() + "#reviews")
     section = page.locator("#reviews")
     published = section.locator(f"#review-{review.pk}")
-    assert published.get_by_text("Healed soft and even").is_visible()
-    assert published.get_by_text("Verified client").is_visible()
-    assert published.get_by_text("Chris <b>P</b>").is_visible()  # escaped, shown as typed
+    expect(published.get_by_text("Healed soft and even")).to_be_visible()
+    expect(published.get_by_text("Verified client")).to_be_visible()
+    expect(published.get_by_text("Chris <b>P</b>")).to_be_visible()  # escaped, shown as typed
     summary = section.locator(".rating-summary")
     assert summary.locator(".rating-summary__number").inner_text() == "3.5"
     assert "From 2 published reviews" in summary.inner_text()
