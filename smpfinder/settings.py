@@ -145,6 +145,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 RATELIMIT_VIEW = "smpfinder.views.rate_limited"
+# How many proxies (load balancers) stand in front of the app and append to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+RATELIMIT_IP_META_KEY = "smpfinder.ip.client_ip"
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # Files: local disk by default; S3 (any S3-compatible service) when AWS_STORAGE_BUCKET_NAME
 # is set. Public renditions and private documents never share a bucket or a folder.
