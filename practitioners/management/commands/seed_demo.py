@@ -488,11 +488,15 @@ class Command(BaseCommand):
             status = rng.choices(
                 [ReviewStatus.PUBLISHED, ReviewStatus.PENDING, ReviewStatus.REJECTED], [85, 10, 5]
             )[0]
+            treated = (self.today - timedelta(days=rng.randint(60, 700))).replace(day=1)
+            # Written some weeks after the treatment, never in the future.
+            days_after = (self.today - treated).days
+            written = self.now - timedelta(days=rng.randint(2, max(3, days_after - 30)))
             Review.objects.create(
                 practitioner=practitioner,
                 author_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)[0]}.",
                 author_email=email,
-                email_confirmed_at=self.now - timedelta(days=rng.randint(5, 300)),
+                email_confirmed_at=written,
                 rating=rating,
                 rating_naturalness=max(1, min(5, rating + rng.choice([-1, 0, 0, 1]))),
                 rating_hygiene=max(1, min(5, rating + rng.choice([0, 0, 1]))),
@@ -500,7 +504,7 @@ class Command(BaseCommand):
                 rating_aftercare=max(1, min(5, rating + rng.choice([-1, 0, 1]))),
                 rating_comfort=rng.randint(2, 5),
                 text=REVIEW_TEXTS[rating],
-                treatment_month=(self.today - timedelta(days=rng.randint(60, 700))).replace(day=1),
+                treatment_month=treated,
                 result_healed=rng.random() < 0.6,
                 verified_client=invite is not None,
                 invite=invite,
@@ -514,7 +518,7 @@ class Command(BaseCommand):
                 if rating >= 4 and k == 0
                 else "",
                 owner_reply_at=self.now - timedelta(days=2) if rating >= 4 and k == 0 else None,
-                created_at=self.now - timedelta(days=rng.randint(5, 300)),
+                created_at=written,
             )
         if rng.random() < 0.3:
             Testimonial.objects.create(
