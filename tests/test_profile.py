@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from practitioners.models import CredentialStatus, ModerationStatus, PortfolioStage, Practitioner
+from practitioners.services import practitioner_refresh_summary
 from reviews.models import ReviewStatus
 from reviews.profile import reviews_context
 
@@ -238,3 +239,23 @@ def test_question_sheet_for_an_unchecked_practitioner_asks_for_the_certificate(c
     html = client.get(reverse("practitioners:questions", args=[p.slug])).content.decode()
     assert "Can I see your SMP certificate?" in html
     assert "May I see photos of your work after it healed" in html
+
+
+def test_json_ld_rating_counts_published_reviews_and_never_testimonials(client):
+    p = make_vetted_practitioner()
+    ReviewFactory(practitioner=p, rating=5)
+    ReviewFactory(practitioner=p, rating=2)
+    ReviewFactory(practitioner=p, rating=1, status=ReviewStatus.PENDING)
+    ClinicTestimonialFactory(practitioner=p)
+    practitioner_refresh_summary(practitioner=p)
+
+    rating = _json_ld(_profile(client, p).content.decode())["aggregateRating"]
+
+    assert rating["reviewCount"] == 2
+    assert rating["ratingValue"] == "3.50"
+
+
+def test_json_ld_has_no_rating_without_reviews(client):
+    p = make_vetted_practitioner()
+    ClinicTestimonialFactory(practitioner=p)
+    assert "aggregateRating" not in _json_ld(_profile(client, p).content.decode())

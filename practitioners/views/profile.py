@@ -201,9 +201,18 @@ def profile(request, slug):
         "page_url": page_url,
         "image_url": image_url,
         "meta_description": _meta_description(p, checklist, clinics),
-        "json_ld": _json_ld(p, clinics, credentials, page_url, image_url),
     }
     context.update(reviews_context(request, p))
+    context["json_ld"] = _json_ld(p, clinics, credentials, page_url, image_url)
+    if p.review_count:
+        # Independent, moderated reviews only; clinic testimonials are never counted.
+        context["json_ld"]["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": str(p.rating_average),
+            "reviewCount": p.review_count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
     return render(request, "practitioners/practitioner_profile.html", context)
 
 
