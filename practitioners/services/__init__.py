@@ -13,20 +13,6 @@ from .core import (  # noqa: F401
     record_event,
     regional_price_medians,
 )
-from .verification import (  # noqa: F401
-    TransitionError,
-    claim_approve,
-    claim_reject,
-    credential_approve,
-    credential_expire,
-    credential_reject,
-    credential_request_info,
-    credential_send_expiry_notice,
-    portfolio_item_approve,
-    portfolio_item_reject,
-    practitioner_suspend,
-    practitioner_unsuspend,
-)
 from .owners import (  # noqa: F401
     certification_submit,
     clinic_create,
@@ -43,4 +29,18 @@ from .owners import (  # noqa: F401
     practitioner_publish,
     practitioner_unpublish,
     practitioner_update,
+)
+from .verification import (  # noqa: F401
+    TransitionError,
+    claim_approve,
+    claim_reject,
+    credential_approve,
+    credential_expire,
+    credential_reject,
+    credential_request_info,
+    credential_send_expiry_notice,
+    portfolio_item_approve,
+    portfolio_item_reject,
+    practitioner_suspend,
+    practitioner_unsuspend,
 )
