@@ -7,6 +7,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.contrib.sites.models import Site
 
 from practitioners.models import ClinicMembership, MembershipRole
 
@@ -40,6 +41,7 @@ def _ensure_reference_data():
     serialized_rollback cannot do this for browser tests: once Playwright's event loop runs,
     Django gives the test thread another connection object without the serialized copy.
     """
+    Site.objects.get_or_create(pk=settings.SITE_ID, defaults={"domain": "example.com", "name": "smpfinder"})
     if Group.objects.filter(name="Verifiers").exists():
         return
     migration = importlib.import_module("practitioners.migrations.0003_reference_data")

@@ -25,3 +25,6 @@ CSRF_COOKIE_SECURE = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Query-count tests pin numbers that include the session read; keep that one backend whether
+# or not REDIS_URL is set. tests/test_redis.py switches to cache sessions where it tests them.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"

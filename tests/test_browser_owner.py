@@ -2,20 +2,16 @@
 message, set up a clinic and a practitioner, send a certificate and three healed photos, and
 see all four waiting for staff. Screenshots at 1280 and 360 px go to test-artifacts/."""
 
-import importlib
 import io
 import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.apps import apps
-from django.conf import settings
-from django.contrib.sites.models import Site
 from django.urls import reverse
 from pypdf import PdfWriter
 
 from practitioners.demo_images import draw_scalp
-from practitioners.models import Certification, Clinic, PortfolioItem, Practitioner, Specialty
+from practitioners.models import Certification, Clinic, PortfolioItem, Practitioner
 
 from .browser import *  # noqa: F403 (Chromium launch arguments, media URLs, screenshots)
 
@@ -23,18 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NARROW, WIDE = 360, 1280
 PASSWORD = "north-harbour-lantern-58"
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
-    """Put back what the migrations load (licensing rules, specialties, languages, the site)
-    if an earlier transactional test's flush removed it: serialized_rollback does not reach
-    the connection this thread uses once Playwright's event loop has run."""
-    Site.objects.get_or_create(pk=settings.SITE_ID, defaults={"domain": "example.com", "name": "smpfinder"})
-    if not Specialty.objects.exists():
-        migration = importlib.import_module("practitioners.migrations.0003_reference_data")
-        migration.load_rules(apps, None)
-        migration.load_choices(apps, None)
 
 
 def _certificate_pdf() -> bytes:

@@ -26,32 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's password
 
 
-@pytest.fixture(autouse=True)
-def _verifiers_group(transactional_db):
-    """Recreate what the migrations made (the site, the Verifiers group) if an earlier
-    transactional test's flush removed it (serialized_rollback does not reach the connection
-    Playwright's thread uses)."""
-    import importlib
-
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
-    from django.contrib.sites.models import Site
-
-    Site.objects.get_or_create(pk=settings.SITE_ID, defaults={"domain": "example.com", "name": "smpfinder"})
-    if Group.objects.filter(name="Verifiers").exists():
-        return
-    migration = importlib.import_module("practitioners.migrations.0003_reference_data")
-    for label in ("practitioners", "reviews"):
-        create_permissions(apps.get_app_config(label), verbosity=0)
-    Group.objects.create(name="Verifiers").permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=["practitioners", "reviews"],
-            codename__in=migration.VERIFIER_PERMISSIONS,
-        )
-    )
-
-
 def log_in(page, live_server, user):
     """Give the browser a session for `user`, as if they had logged in."""
     client = Client()

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -43,18 +43,10 @@ class Step:
     urgent: bool = False
 
 
-def optional_url(name: str, *args) -> str:
-    """The URL if another part of the site has built that page yet, else ""."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
 def document_url(credential) -> str:
     """The permission-checked page that shows a private document to its owners and staff."""
     kind = "licence" if hasattr(credential, "licence_number") else "certification"
-    return optional_url("staff:document", kind, credential.pk)
+    return reverse("staff:document", args=[kind, credential.pk])
 
 
 def _licence_reason(clinic) -> str:
@@ -193,9 +185,12 @@ def next_steps(practitioner, checklist: Checklist, today) -> list[Step]:
             url, action = edit, "Review profile"
         steps.append(Step(f"Patients are warned: {flag}", url, action, urgent=True))
     if items["reviews"].state == State.MISSING:
-        invites = optional_url("reviews:invites", slug)
         steps.append(
-            Step("Invite recent clients to write a review.", invites, "Invite clients" if invites else "")
+            Step(
+                "Invite recent clients to write a review.",
+                reverse("reviews:invites", args=[slug]),
+                "Invite clients",
+            )
         )
     if practitioner.status == PractitionerStatus.DRAFT:
         steps.append(

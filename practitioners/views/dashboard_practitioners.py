@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,7 +17,7 @@ from ..services import (
     practitioner_unpublish,
     practitioner_update,
 )
-from .dashboard import document_url, optional_url, practitioner_rows
+from .dashboard import document_url, practitioner_rows
 
 
 def _profile_data(form) -> dict:
@@ -101,14 +102,10 @@ def practitioner_detail(request, slug):
             if event.from_status in labels
             else f"created as {to.lower()}"
         )
-    # The reviews pages are built separately; link to them once they exist.
     review_links = [
-        (label, url)
-        for label, url in (
-            ("Invite clients to review", optional_url("reviews:invites", practitioner.slug)),
-            ("Testimonials from the clinic", optional_url("reviews:testimonials", practitioner.slug)),
-        )
-        if url
+        ("Published reviews and your replies", reverse("reviews:owner-reviews", args=[practitioner.slug])),
+        ("Invite clients to review", reverse("reviews:invites", args=[practitioner.slug])),
+        ("Testimonials from the clinic", reverse("reviews:testimonials", args=[practitioner.slug])),
     ]
     return render(
         request,
@@ -122,7 +119,7 @@ def practitioner_detail(request, slug):
             "portfolio": portfolio,
             "events": events,
             "review_links": review_links,
-            "public_url": optional_url("practitioners:profile", practitioner.slug),
+            "public_url": reverse("practitioners:profile", args=[practitioner.slug]),
             "statuses": PractitionerStatus,
         },
     )
