@@ -171,6 +171,7 @@ class Command(BaseCommand):
             self._images()
             clinics = self._clinics(max(20, practitioners * 11 // 20))
             created = self._practitioners(clinics, practitioners)
+            self._backdate()
         invalidate_price_medians()
         with tqdm(
             total=len(created), desc="Checklists", unit="practitioner", disable=options["verbosity"] < 1
@@ -359,6 +360,18 @@ class Command(BaseCommand):
             self._reviews(practitioner, n)
             created.append(practitioner)
         return created
+
+    def _backdate(self):
+        """Give every row an arrival time some days before its decision (or before now, if it
+        still waits), so the staff queue and the histories read in a realistic order."""
+        decided = {Certification: "decided_at", Licence: "decided_at", PortfolioItem: "moderated_at",
+                   ListingClaim: "decided_at", ConcernReport: "resolved_at"}  # fmt: skip
+        for model, field in decided.items():
+            for pk, when in model.objects.order_by("pk").values_list("pk", field):
+                arrived = (when or self.now) - timedelta(
+                    days=self.rng.randint(1, 40), hours=self.rng.randint(0, 23)
+                )
+                model.objects.filter(pk=pk).update(created_at=arrived)
 
     def _decision(self, status: str) -> dict:
         decided = self.now - timedelta(days=self.rng.randint(3, 300))
