@@ -27,7 +27,7 @@ def assert_friendly_503(response, *hidden: str):
     assert "no-store" in response["Cache-Control"]
     page = response.content.decode()
     assert "Back in a moment" in page
-    assert "Nothing you entered has been lost" in page
+    assert "it may not have reached us" in page
     for text in ("Traceback", "OperationalError", "psycopg", "sqlite", *hidden):
         assert text not in page
 
