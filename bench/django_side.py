@@ -47,15 +47,26 @@ def targets() -> dict:
     listing = {"vetted": "0", "sort": "rating"}
     pages = -(-published.count() // settings.SMP_SEARCH_PAGE_SIZE)
     deep = min(pages, 500)  # the search page refuses page numbers past 500
+    from django.http import QueryDict
+
+    from practitioners.filters import PractitionerFilter
+
+    paths = {
+        "search": _url("/practitioners/", q="scar", near=CITY, specialty="scar-camouflage", min_rating="4"),
+        "search_distance": _url("/practitioners/", near=CITY, sort="distance"),
+        # Text and place with a page full of results at 10k too, for growth at equal page size.
+        "search_text": _url("/practitioners/", q="hairline", near=CITY, vetted="0"),
+    }
+    results = {
+        name: PractitionerFilter(QueryDict(path.split("?", 1)[1])).qs.count() for name, path in paths.items()
+    }
     return {
         "counts": {"practitioners": Practitioner.objects.count(), "published": published.count()},
+        "results": results,
         "paths": {
             "bare": "/bench/bare/",
             "home": "/",
-            "search": _url(
-                "/practitioners/", q="scar", near=CITY, specialty="scar-camouflage", min_rating="4"
-            ),
-            "search_distance": _url("/practitioners/", near=CITY, sort="distance"),
+            **paths,
             "search_page1": _url("/practitioners/", **listing),
             "search_deep": _url("/practitioners/", **listing, page=str(deep)),
             "profile": busy.get_absolute_url(),
