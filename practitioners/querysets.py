@@ -125,7 +125,9 @@ class PractitionerQuerySet(models.QuerySet):
         me = OuterRef("pk")
         return self.filter(
             Exists(Certification.objects.filter(practitioner=me, status__in=waiting))
-            | Exists(Licence.objects.filter(Q(practitioner=me) | Q(clinic__practitioners=me), status__in=waiting))
+            | Exists(
+                Licence.objects.filter(Q(practitioner=me) | Q(clinic__practitioners=me), status__in=waiting)
+            )
             | Exists(PortfolioItem.objects.filter(practitioner=me, status="pending"))
             | Exists(Review.objects.filter(practitioner=me, status=ReviewStatus.PENDING))
         )

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from practitioners.models import ClinicMembership, ModerationStatus, Practitioner
-from practitioners.services import practitioner_refresh_summary, record_event
+from practitioners.services import practitioner_refresh_summary, practitioner_touch, record_event
 from smpfinder.mail import send_after_commit
 
 from .models import ConcernReport, ConcernStatus, Review, ReviewInvite, ReviewStatus, Testimonial
@@ -269,6 +269,7 @@ def review_reply(*, review: Review, user, text: str) -> Review:
     review.owner_reply_at = timezone.now()
     review.full_clean(validate_constraints=False)
     review.save(update_fields=["owner_reply", "owner_reply_at"])
+    practitioner_touch(practitioner_id=review.practitioner_id)
     record_event(
         subject=review,
         actor=user,
@@ -472,6 +473,7 @@ def _testimonial_decide(*, testimonial: Testimonial, moderator, to_status: str, 
     testimonial.moderated_by = moderator
     testimonial.moderated_at = timezone.now()
     testimonial.save(update_fields=["status", "moderated_by", "moderated_at"])
+    practitioner_touch(practitioner_id=testimonial.practitioner_id)
     record_event(subject=testimonial, actor=moderator, from_status=before, to_status=to_status, note=note)
     if testimonial.created_by_id:
         send_after_commit(

@@ -1,9 +1,11 @@
 import json
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +14,7 @@ from practitioners.models import CredentialStatus, ModerationStatus, PortfolioSt
 from practitioners.services import practitioner_refresh_summary
 from reviews.models import ReviewStatus
 from reviews.profile import reviews_context
+from reviews.services import review_reply
 
 from .factories import (
     CertificationFactory,
@@ -25,6 +28,14 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def _without_csrf(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+
+def mock_today(day):
+    return mock.patch("practitioners.views.profile.timezone.localdate", return_value=day)
 
 
 def _profile(client, p, **params):
@@ -212,13 +223,44 @@ def test_profile_runs_a_fixed_number_of_queries(client, django_assert_num_querie
     request = rf.get("/")
     with CaptureQueriesContext(connection) as reviews_queries:
         reviews_context(request, Practitioner.objects.get(pk=p.pk))
-    # The practitioner and what for_checklist() prefetches (certificates, licences, clinics,
-    # premises licences, their reviewers and rules, portfolio), specialties, languages, and the
-    # regional price medians (cached after the first profile).
-    ours = 12
+    # The version of the practitioner (the cache key), the practitioner and what
+    # for_checklist() prefetches (certificates, licences, clinics, premises licences, their
+    # reviewers and rules, portfolio), specialties, languages, and the regional price medians.
+    ours = 13
     with django_assert_num_queries(ours + len(reviews_queries)):
         response = _profile(client, p)
     assert response.status_code == 200
+    # Rendered once, the same page is served from the cache with one query.
+    with django_assert_num_queries(1):
+        again = _profile(client, p)
+    assert _without_csrf(again.text) == _without_csrf(response.text)
+
+
+def test_a_change_made_through_a_service_replaces_the_cached_profile(client, owner, practitioner):
+    review = ReviewFactory(practitioner=practitioner, text="Lovely natural hairline.")
+    practitioner_refresh_summary(practitioner=practitioner)
+    assert "Thanks for coming in" not in _profile(client, practitioner).text
+
+    review_reply(review=review, user=owner, text="Thanks for coming in")
+
+    assert "Thanks for coming in" in _profile(client, practitioner).text
+
+
+def test_a_new_day_renders_the_profile_again(client, practitioner, django_assert_num_queries):
+    _profile(client, practitioner)
+    with django_assert_num_queries(1):
+        _profile(client, practitioner)
+    with mock_today(timezone.localdate() + timedelta(days=1)), CaptureQueriesContext(connection) as queries:
+        _profile(client, practitioner)
+    assert len(queries) > 1
+
+
+def test_the_shortlist_button_is_each_visitors_own(client, practitioner):
+    other_visitor = Client()
+    client.post(reverse("practitioners:shortlist-toggle", args=[practitioner.slug]), {"action": "add"})
+    assert "Remove from shortlist" in _profile(client, practitioner).text
+    assert "Add to shortlist" in _profile(other_visitor, practitioner).text
+    assert "Remove from shortlist" not in _profile(other_visitor, practitioner).text
 
 
 def test_question_sheet_asks_about_what_is_not_verified(client):

@@ -10,6 +10,7 @@ from .core import (  # noqa: F401
     jurisdiction_for,
     jurisdiction_rules_reassign,
     practitioner_refresh_summary,
+    practitioner_touch,
     practitioners_refresh_summaries,
     record_event,
     regional_price_medians,

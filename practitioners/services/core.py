@@ -141,6 +141,12 @@ def _search_document(practitioner: Practitioner) -> str:
     return " ".join(p for p in parts if p).lower()
 
 
+def practitioner_touch(*, practitioner_id: int) -> None:
+    """Mark a profile as changed without a checklist change (an owner reply, a testimonial,
+    the gallery order), so its cached rendering is replaced."""
+    Practitioner.objects.filter(pk=practitioner_id).update(updated_at=timezone.now())
+
+
 SUMMARY_FIELDS = [
     "is_vetted", "vetted_until", "verified_count", "healed_count", "review_count",
     "verified_review_count", "rating_average", "search_document", "updated_at",

@@ -42,6 +42,7 @@ from .core import (
     clinic_assign_jurisdiction,
     invalidate_price_medians,
     practitioner_refresh_summary,
+    practitioner_touch,
     record_event,
 )
 
@@ -596,3 +597,4 @@ def portfolio_reorder(*, item: PortfolioItem, user, direction: str) -> None:
                 other.position = position
                 changed.append(other)
         PortfolioItem.objects.bulk_update(changed, ["position"])
+        practitioner_touch(practitioner_id=item.practitioner_id)

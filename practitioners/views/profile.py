@@ -1,12 +1,16 @@
 """A practitioner's public profile and the printable consultation question sheet."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from reviews.profile import reviews_context
@@ -17,6 +21,8 @@ from ..services import regional_price_medians
 from ..shortlist import shortlist_ids
 
 META_DESCRIPTION_CHARS = 160
+PROFILE_CACHE_SECONDS = 24 * 3600
+SHORTLIST_SLOT = "<!-- shortlist button -->"
 
 
 def _get_public_practitioner(slug: str) -> Practitioner:
@@ -173,10 +179,8 @@ def _meta_description(p: Practitioner, checklist, clinics) -> str:
     return text if len(text) <= META_DESCRIPTION_CHARS else text[: META_DESCRIPTION_CHARS - 1].rstrip() + "…"
 
 
-@require_GET
-def profile(request, slug):
+def _profile_context(request, slug: str, today: date) -> dict:
     p = _get_public_practitioner(slug)
-    today = timezone.localdate()
     checklist = build_checklist(p, medians=regional_price_medians(), today=today)
     clinics = list(p.clinics.all())
     approved = [item for item in p.portfolio_items.all() if item.status == ModerationStatus.APPROVED]
@@ -188,7 +192,6 @@ def profile(request, slug):
     page_url = _absolute(p.get_absolute_url())
     healed = next((items for stage, _, items in portfolio if stage == PortfolioStage.HEALED), [])
     image_url = _absolute(p.photo.url) if p.photo else (_absolute(healed[0].display.url) if healed else "")
-    p.in_shortlist = p.pk in shortlist_ids(request)
     p.has_badge = p.shows_badge(today)
     context = {
         "p": p,
@@ -201,6 +204,7 @@ def profile(request, slug):
         "page_url": page_url,
         "image_url": image_url,
         "meta_description": _meta_description(p, checklist, clinics),
+        "shortlist_slot": mark_safe(SHORTLIST_SLOT),  # noqa: S308 (a constant)
     }
     context.update(reviews_context(request, p))
     context["json_ld"] = _json_ld(p, clinics, credentials, page_url, image_url)
@@ -213,7 +217,51 @@ def profile(request, slug):
             "bestRating": 5,
             "worstRating": 1,
         }
-    return render(request, "practitioners/practitioner_profile.html", context)
+    return context
+
+
+def _render_parts(request, slug: str, today: date) -> dict:
+    context = _profile_context(request, slug, today)
+    where = f" in {context['clinics'][0].city}" if context["clinics"] else ""
+    return {
+        "title": f"{context['p'].name} — SMP practitioner{where} · smpfinder",
+        "meta_description": context["meta_description"],
+        "head": render_to_string("practitioners/includes/_profile_head.html", context, request),
+        "body": render_to_string("practitioners/includes/_profile_body.html", context, request),
+    }
+
+
+@require_GET
+def profile(request, slug):
+    """The profile is the same for every visitor but for the shortlist button, so its rendered
+    parts are cached per version of the practitioner: `updated_at` moves whenever a service
+    changes what the page shows, and the date is in the key because documents expire at
+    midnight. A hit costs one small query instead of a dozen and the template."""
+    row = (
+        Practitioner.objects.published().filter(slug=slug).values("pk", "slug", "name", "updated_at").first()
+    )
+    if row is None:
+        raise Http404("No such practitioner")
+    today = timezone.localdate()
+    query = request.GET.urlencode()
+    key = None
+    if len(query) <= 200:
+        digest = hashlib.sha256(query.encode()).hexdigest()[:16]
+        key = f"profile:v1:{row['pk']}:{row['updated_at'].timestamp()}:{today.isoformat()}:{digest}"
+    parts = cache.get(key) if key else None
+    if parts is None:
+        parts = _render_parts(request, slug, today)
+        if key:
+            cache.set(key, parts, PROFILE_CACHE_SECONDS)
+    visitor = Practitioner(pk=row["pk"], slug=row["slug"], name=row["name"])
+    visitor.in_shortlist = visitor.pk in shortlist_ids(request)
+    button = render_to_string("practitioners/includes/_shortlist_button.html", {"p": visitor}, request)
+    body = mark_safe(parts["body"].replace(SHORTLIST_SLOT, button))  # noqa: S308 (both parts are our rendered templates)
+    return render(
+        request,
+        "practitioners/practitioner_profile.html",
+        {"parts": {**parts, "head": mark_safe(parts["head"])}, "body": body},  # noqa: S308
+    )
 
 
 # What to ask about each checklist item that our staff have not verified.
