@@ -67,6 +67,17 @@ def _promises(text: str, pattern: re.Pattern) -> bool:
     return False
 
 
+CURRENCY_SYMBOLS = {"USD": "$", "GBP": "£"}
+
+
+def money(amount: int, currency: str) -> str:
+    return f"{CURRENCY_SYMBOLS.get(currency, currency + ' ')}{amount:,}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 class State(StrEnum):
     VERIFIED = "verified"
     STATED = "stated"
@@ -356,7 +367,7 @@ def _healed_item(items) -> Item:
             "healed",
             title,
             State.STATED,
-            f"{len(any_healed)} healed result(s) sent; we need {HEALED_ITEMS_NEEDED} checked by staff.",
+            f"{_count(len(any_healed), 'healed result')} sent; we need {HEALED_ITEMS_NEEDED} checked by staff.",
         )
     if fresh:
         return Item(
@@ -417,7 +428,7 @@ def _consultation_item(clinics: list[Clinic]) -> Item:
     if not offering:
         return Item(7, "consultation", title, State.MISSING, "No consultation before treatment is mentioned.")
     clinic = offering[0]
-    price = "free" if clinic.consultation == "free" else f"{clinic.consultation_price} {clinic.currency}"
+    price = "free" if clinic.consultation == "free" else money(clinic.consultation_price, clinic.currency)
     if clinic.consultation_covers_assessment:
         return Item(
             7,
@@ -504,8 +515,8 @@ def red_flags(
         median = medians.get((clinic.country, clinic.region, clinic.currency))
         if clinic.price_min is not None and median and clinic.price_min < median * LOW_PRICE_SHARE:
             flags.append(
-                f"The price ({clinic.price_min} {clinic.currency}) is far below the usual "
-                f"{median} {clinic.currency} a session in {clinic.region_name}."
+                f"The price ({money(clinic.price_min, clinic.currency)}) is far below the usual "
+                f"{money(median, clinic.currency)} a session in {clinic.region_name}."
             )
             break
     if portfolio_count == 0:

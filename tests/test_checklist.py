@@ -334,7 +334,7 @@ def test_healed_stated_until_three_are_approved(practitioner, approved, pending)
     healed_items(practitioner, pending, status="pending")
     item = checklist(practitioner)["healed"]
     assert item.state == State.STATED
-    assert item.summary.startswith(f"{approved + pending} healed result(s) sent")
+    assert item.summary.startswith(f"{approved + pending} healed result{'' if approved + pending == 1 else 's'} sent")
 
 
 def test_healed_rejected_items_do_not_count(practitioner):
@@ -428,7 +428,7 @@ def test_consultation_stated_paid_without_saying_what_it_covers():
     clinic = ClinicFactory(consultation="paid", consultation_price=60, consultation_covers_assessment=None)
     item = checklist(PractitionerFactory(clinics=[clinic]))["consultation"]
     assert item.state == State.STATED
-    assert item.summary == "Consultation offered (60 USD); the clinic has not said what it covers."
+    assert item.summary == "Consultation offered ($60); the clinic has not said what it covers."
 
 
 @pytest.mark.parametrize("consultation", ["none", ""])
@@ -615,7 +615,7 @@ def test_red_flag_for_a_price_far_below_the_regional_median():
     medians = regional_price_medians()
     assert medians[("US", "FL", "USD")] == 800
     assert _flags(practitioner, medians) == [
-        "The price (399 USD) is far below the usual 800 USD a session in Florida."
+        "The price ($399) is far below the usual $800 a session in Florida."
     ]
 
 

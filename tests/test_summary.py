@@ -168,7 +168,7 @@ def test_refresh_uses_the_regional_price_median():
         ClinicFactory(price_min=900)
     invalidate_price_medians()
     checklist = practitioner_refresh_summary(practitioner=practitioner)
-    assert checklist.red_flags == ["The price (200 USD) is far below the usual 900 USD a session in Florida."]
+    assert checklist.red_flags == ["The price ($200) is far below the usual $900 a session in Florida."]
     assert stored(practitioner)["is_vetted"] is False
 
 
