@@ -31,6 +31,12 @@ class _PrivateStorage(LazyObject):
 private_storage = _PrivateStorage()
 
 
+def get_private_storage():
+    """The storage private fields use. Given to them as a callable so migrations record this
+    function rather than one machine's folder or bucket."""
+    return private_storage
+
+
 @receiver(setting_changed)
 def _forget_private_storage(*, setting, **kwargs):
     # Django resets storages[...] and default_storage when STORAGES changes; do the same here.
@@ -533,7 +539,9 @@ class Certification(Credential):
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="certifications")
     issuing_body = models.CharField(max_length=160, help_text="The academy or trainer that issued it.")
     certificate_number = models.CharField(max_length=60, blank=True)
-    document = models.FileField(storage=private_storage, upload_to=certification_upload_to, max_length=200)
+    document = models.FileField(
+        storage=get_private_storage, upload_to=certification_upload_to, max_length=200
+    )
 
     class Meta:
         ordering = ["created_at"]
@@ -565,7 +573,7 @@ class Licence(Credential):
     displayed_at_premises = models.BooleanField(
         default=False, help_text="The clinic attests the licence hangs where clients can see it."
     )
-    document = models.FileField(storage=private_storage, upload_to=licence_upload_to, max_length=200)
+    document = models.FileField(storage=get_private_storage, upload_to=licence_upload_to, max_length=200)
 
     class Meta:
         ordering = ["created_at"]
@@ -607,7 +615,7 @@ class ModerationStatus(models.TextChoices):
 class PortfolioItem(models.Model):
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="portfolio_items")
     original = models.ImageField(
-        storage=private_storage, upload_to=portfolio_original_upload_to, max_length=200
+        storage=get_private_storage, upload_to=portfolio_original_upload_to, max_length=200
     )
     display = models.ImageField(upload_to=portfolio_rendition_upload_to, max_length=200)
     thumbnail = models.ImageField(upload_to=portfolio_rendition_upload_to, max_length=200)

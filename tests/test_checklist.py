@@ -334,7 +334,9 @@ def test_healed_stated_until_three_are_approved(practitioner, approved, pending)
     healed_items(practitioner, pending, status="pending")
     item = checklist(practitioner)["healed"]
     assert item.state == State.STATED
-    assert item.summary.startswith(f"{approved + pending} healed result{'' if approved + pending == 1 else 's'} sent")
+    assert item.summary.startswith(
+        f"{approved + pending} healed result{'' if approved + pending == 1 else 's'} sent"
+    )
 
 
 def test_healed_rejected_items_do_not_count(practitioner):
