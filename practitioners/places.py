@@ -104,6 +104,14 @@ class _Qualifier:
     region: str  # "" when only the country was given
 
 
+def load_indexes() -> None:
+    """Build every lookup table now rather than on the first search (about two seconds):
+    gunicorn calls this as each worker starts, so no visitor waits for it."""
+    _city_index()
+    _zip_index()
+    _postcode_areas()
+
+
 def resolve_place(text: str) -> Place | None:
     """Return the place `text` names, or None if it names nothing we know."""
     cleaned = _clean(text)

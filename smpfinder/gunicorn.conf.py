@@ -118,3 +118,11 @@ class _JsonErrorFormatter(logging.Formatter):
 
 
 logger_class = JsonLogger
+
+
+def post_worker_init(worker):
+    # Load the offline gazetteer before the worker takes requests: otherwise the first place
+    # search after every start, reload (HUP) or recycle waits about two seconds for it.
+    from practitioners.places import load_indexes
+
+    load_indexes()

@@ -318,3 +318,14 @@ def test_london_areas_share_one_post_town():
     assert {a for a, t in towns.items() if t == "London"} == {
         "E", "EC", "N", "NW", "SE", "SW", "W", "WC",
     }  # fmt: skip
+
+
+def test_load_indexes_builds_every_table_up_front():
+    from practitioners import places
+
+    for table in (places._city_index, places._zip_index, places._postcode_areas):
+        table.cache_clear()
+    places.load_indexes()
+    assert all(
+        t.cache_info().currsize == 1 for t in (places._city_index, places._zip_index, places._postcode_areas)
+    )
