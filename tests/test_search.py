@@ -285,3 +285,16 @@ def test_search_runs_a_fixed_number_of_queries(client, django_assert_num_queries
     with django_assert_num_queries(expected):
         response = client.get(SEARCH, params)
     assert len(response.context["cards"]) == count
+
+
+def test_a_search_with_more_results_than_anyone_can_page_through_says_more_than(client, settings):
+    from practitioners.views.search import MAX_PAGE
+
+    settings.SMP_SEARCH_PAGE_SIZE = 1
+    Practitioner.objects.bulk_create(
+        Practitioner(name=f"Pat {n:04d}", slug=f"pat-{n}", status="published") for n in range(MAX_PAGE + 2)
+    )
+    response = client.get(reverse("practitioners:search"), {"vetted": "0"})
+    assert response.status_code == 200
+    assert f"More than {MAX_PAGE:,} practitioners" in " ".join(response.text.split())
+    assert response.context["page"].paginator.num_pages == MAX_PAGE

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from ..filters import DEFAULT_RADIUS, MAX_RADIUS, PractitionerFilter
@@ -66,12 +67,36 @@ def _form_values(search: PractitionerFilter) -> dict:
     return values
 
 
+class CappedPaginator(Paginator):
+    """Counts matches only as far as the last page anyone may open.
+
+    Counting all 100,000 practitioners costs more than the page shown; past MAX_PAGE pages
+    the heading says "more than" instead of an exact number.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: self.count_limit + 1].count()
+
+    @cached_property
+    def num_pages(self) -> int:
+        return min(super().num_pages, MAX_PAGE)
+
+    @property
+    def count_limit(self) -> int:
+        return MAX_PAGE * self.per_page
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.count_limit
+
+
 @require_GET
 def search(request):
     search = PractitionerFilter(request.GET)
     queryset = with_card_data(search.qs)
     notices = search.notices
-    paginator = Paginator(queryset, settings.SMP_SEARCH_PAGE_SIZE)
+    paginator = CappedPaginator(queryset, settings.SMP_SEARCH_PAGE_SIZE)
     wanted = _page_number(request.GET.get("page"), notices)
     if wanted > paginator.num_pages:
         if paginator.count:
