@@ -253,6 +253,8 @@ class Clinic(models.Model):
         indexes = [
             models.Index(fields=["latitude", "longitude"], name="clinic_lat_lng_idx"),
             models.Index(fields=["country", "region"], name="clinic_region_idx"),
+            # The newest change is the version key of cached search pages.
+            models.Index(fields=["updated_at"], name="clinic_updated_idx"),
         ]
 
     def __str__(self):
@@ -453,6 +455,7 @@ class Practitioner(models.Model):
             models.Index(fields=["status", "is_vetted"], name="practitioner_status_vetted_idx"),
             models.Index(fields=["status", "-rating_average"], name="practitioner_rating_idx"),
             models.Index(fields=["status", "-years_practising"], name="practitioner_experience_idx"),
+            models.Index(fields=["updated_at"], name="practitioner_updated_idx"),
         ]
 
     def __str__(self):

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from practitioners.models import (
@@ -279,12 +280,36 @@ def _many(count: int):
 )
 def test_search_runs_a_fixed_number_of_queries(client, django_assert_num_queries, count, params):
     _many(count)
-    # count, results, clinics, healed photos, and the specialty and language lists; a
-    # specialty or language in the URL adds one query each to look it up.
-    expected = 6 + ("specialty" in params) + ("language" in params)
+    # The directory version (newest practitioner and clinic change), then count, results,
+    # clinics, healed photos, and the specialty and language lists; a specialty or language
+    # in the URL adds one query each to look it up.
+    expected = 2 + 6 + ("specialty" in params) + ("language" in params)
     with django_assert_num_queries(expected):
         response = client.get(SEARCH, params)
     assert len(response.context["cards"]) == count
+    # The same question again is answered from the cache: only the version is read.
+    with django_assert_num_queries(2):
+        again = client.get(SEARCH, params)
+    assert again.status_code == 200
+    assert again.text.count('class="card') == response.text.count('class="card')
+
+
+def test_cached_results_change_as_soon_as_a_practitioner_does(client):
+    _many(2)
+    first = client.get(SEARCH, {"vetted": "0"}).text
+    newcomer = PractitionerFactory(name="Zed Newcomer")
+    assert "Zed Newcomer" not in first
+    assert newcomer.name in client.get(SEARCH, {"vetted": "0"}).text
+
+
+def test_cached_results_keep_each_visitors_shortlist_buttons(client):
+    _many(1)
+    p = Practitioner.objects.get()
+    client.post(reverse("practitioners:shortlist-toggle", args=[p.slug]), {"action": "add"})
+    assert "Remove from shortlist" in client.get(SEARCH, {"vetted": "0"}).text
+    stranger = Client()
+    page = stranger.get(SEARCH, {"vetted": "0"}).text
+    assert "Add to shortlist" in page and "Remove from shortlist" not in page
 
 
 def test_a_search_with_more_results_than_anyone_can_page_through_says_more_than(client, settings):

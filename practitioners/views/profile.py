@@ -1,11 +1,11 @@
 """A practitioner's public profile and the printable consultation question sheet."""
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -15,14 +15,12 @@ from django.views.decorators.http import require_GET
 
 from reviews.profile import reviews_context
 
+from .. import pagecache
 from ..checklist import State, build_checklist
 from ..models import CredentialStatus, ModerationStatus, PortfolioStage, Practitioner
 from ..services import regional_price_medians
-from ..shortlist import shortlist_ids
 
 META_DESCRIPTION_CHARS = 160
-PROFILE_CACHE_SECONDS = 24 * 3600
-SHORTLIST_SLOT = "<!-- shortlist button -->"
 
 
 def _get_public_practitioner(slug: str) -> Practitioner:
@@ -204,7 +202,7 @@ def _profile_context(request, slug: str, today: date) -> dict:
         "page_url": page_url,
         "image_url": image_url,
         "meta_description": _meta_description(p, checklist, clinics),
-        "shortlist_slot": mark_safe(SHORTLIST_SLOT),  # noqa: S308 (a constant)
+        "shortlist_slot": pagecache.shortlist_slot(p.pk),
     }
     context.update(reviews_context(request, p))
     context["json_ld"] = _json_ld(p, clinics, credentials, page_url, image_url)
@@ -234,29 +232,28 @@ def _render_parts(request, slug: str, today: date) -> dict:
 @require_GET
 def profile(request, slug):
     """The profile is the same for every visitor but for the shortlist button, so its rendered
-    parts are cached per version of the practitioner: `updated_at` moves whenever a service
-    changes what the page shows, and the date is in the key because documents expire at
-    midnight. A hit costs one small query instead of a dozen and the template."""
+    parts are cached per version of the practitioner and their clinics: services move
+    `updated_at` whenever something the page shows changes. A hit costs one small query
+    instead of a dozen and the template."""
     row = (
-        Practitioner.objects.published().filter(slug=slug).values("pk", "slug", "name", "updated_at").first()
+        Practitioner.objects.published()
+        .filter(slug=slug)
+        .values("pk", "slug", "name", "updated_at")
+        .annotate(clinics_at=Max("clinics__updated_at"))
+        .first()
     )
     if row is None:
         raise Http404("No such practitioner")
-    today = timezone.localdate()
-    query = request.GET.urlencode()
-    key = None
-    if len(query) <= 200:
-        digest = hashlib.sha256(query.encode()).hexdigest()[:16]
-        key = f"profile:v1:{row['pk']}:{row['updated_at'].timestamp()}:{today.isoformat()}:{digest}"
+    version = "-".join(
+        f"{at.timestamp():.6f}" if at else "0" for at in (row["updated_at"], row["clinics_at"])
+    )
+    key = pagecache.key(f"profile:{row['pk']}", version, request)
     parts = cache.get(key) if key else None
     if parts is None:
-        parts = _render_parts(request, slug, today)
+        parts = _render_parts(request, slug, timezone.localdate())
         if key:
-            cache.set(key, parts, PROFILE_CACHE_SECONDS)
-    visitor = Practitioner(pk=row["pk"], slug=row["slug"], name=row["name"])
-    visitor.in_shortlist = visitor.pk in shortlist_ids(request)
-    button = render_to_string("practitioners/includes/_shortlist_button.html", {"p": visitor}, request)
-    body = mark_safe(parts["body"].replace(SHORTLIST_SLOT, button))  # noqa: S308 (both parts are our rendered templates)
+            cache.set(key, parts, pagecache.SECONDS)
+    body = pagecache.fill_shortlist_slots(request, parts["body"], [(row["pk"], row["slug"], row["name"])])
     return render(
         request,
         "practitioners/practitioner_profile.html",

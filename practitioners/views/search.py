@@ -1,13 +1,15 @@
 """The search results page: every filter in the URL, so a search can be shared."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
+from .. import pagecache
 from ..filters import DEFAULT_RADIUS, MAX_RADIUS, PractitionerFilter
-from ..shortlist import shortlist_ids
 from .cards import prepare_cards, with_card_data
 
 MAX_PAGE = 500
@@ -91,8 +93,7 @@ class CappedPaginator(Paginator):
         return self.count > self.count_limit
 
 
-@require_GET
-def search(request):
+def _render_parts(request) -> dict:
     search = PractitionerFilter(request.GET)
     queryset = with_card_data(search.qs)
     notices = search.notices
@@ -103,9 +104,7 @@ def search(request):
             notices.append(f"There are only {paginator.num_pages} pages of results; this is the last.")
         wanted = paginator.num_pages
     page = paginator.page(wanted)
-    cards = prepare_cards(
-        page.object_list, centre=search.centre, unit=search.chosen_unit, shortlisted=shortlist_ids(request)
-    )
+    cards = prepare_cards(page.object_list, centre=search.centre, unit=search.chosen_unit, shortlisted=set())
     form = search.form
     context = {
         "search": search,
@@ -117,5 +116,27 @@ def search(request):
         "languages": list(form.fields["language"].queryset),
         "sort_choices": form.fields["sort"].choices[1:],
         "max_radius": MAX_RADIUS,
+        "shortlist_slots": True,
     }
-    return render(request, "practitioners/practitioner_search.html", context)
+    return {
+        "title": render_to_string("practitioners/includes/_search_title.txt", context).strip(),
+        "meta_description": render_to_string("practitioners/includes/_search_meta.txt", context).strip(),
+        "noindex": page.number > 1 or bool(request.GET),
+        "body": render_to_string("practitioners/includes/_search_body.html", context, request),
+        "cards": [(p.pk, p.slug, p.name) for p in cards],
+    }
+
+
+@require_GET
+def search(request):
+    """Results are the same for everyone asking the same question, so the rendered page is
+    cached until any practitioner or clinic changes (and at midnight); only the shortlist
+    buttons are drawn per visitor."""
+    key = pagecache.key("search", pagecache.directory_version(), request)
+    parts = cache.get(key) if key else None
+    if parts is None:
+        parts = _render_parts(request)
+        if key:
+            cache.set(key, parts, pagecache.SECONDS)
+    body = pagecache.fill_shortlist_slots(request, parts["body"], parts["cards"])
+    return render(request, "practitioners/practitioner_search.html", {"parts": parts, "body": body})

@@ -1,0 +1,53 @@
+"""Rendered public pages, cached and shared between visitors.
+
+A profile or a page of search results is the same for everyone except each practitioner's
+shortlist button (its state and its CSRF token belong to the visitor). The cached HTML holds
+a slot for each button; `fill_shortlist_slots` renders them for the visitor at hand.
+Keys carry a version that moves whenever the data shown changes, plus today's date, because
+documents expire at midnight without any write.
+"""
+
+import hashlib
+
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Clinic, Practitioner
+from .shortlist import shortlist_ids
+
+SECONDS = 24 * 3600
+MAX_QUERY_LENGTH = 300  # longer query strings are rendered but not cached
+
+
+def shortlist_slot(pk: int) -> SafeString:
+    return mark_safe(f"<!-- shortlist:{int(pk)} -->")  # noqa: S308 (an integer in a fixed comment)
+
+
+def key(kind: str, version: str, request) -> str | None:
+    query = request.GET.urlencode()
+    if len(query) > MAX_QUERY_LENGTH:
+        return None
+    digest = hashlib.sha256(query.encode()).hexdigest()[:20]
+    return f"page:{kind}:v1:{version}:{timezone.localdate().isoformat()}:{digest}"
+
+
+def directory_version() -> str:
+    """Changes whenever any practitioner or clinic changes: search results depend on both.
+
+    Two index-only lookups (see the updated_at indexes)."""
+    latest_practitioner = Practitioner.objects.aggregate(at=Max("updated_at"))["at"]
+    latest_clinic = Clinic.objects.aggregate(at=Max("updated_at"))["at"]
+    return "-".join(f"{at.timestamp():.6f}" if at else "0" for at in (latest_practitioner, latest_clinic))
+
+
+def fill_shortlist_slots(request, html: str, practitioners: list[tuple[int, str, str]]) -> SafeString:
+    """Put each listed practitioner's shortlist button, as this visitor sees it, in its slot."""
+    chosen = shortlist_ids(request)
+    for pk, slug, name in practitioners:
+        p = Practitioner(pk=pk, slug=slug, name=name)
+        p.in_shortlist = pk in chosen
+        button = render_to_string("practitioners/includes/_shortlist_button.html", {"p": p}, request)
+        html = html.replace(shortlist_slot(pk), button)
+    return mark_safe(html)  # noqa: S308 (our own rendered templates)
