@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import URLField
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -41,6 +42,7 @@ class DecidedThroughServicesMixin:
 
 @admin.register(models.JurisdictionRule)
 class JurisdictionRuleAdmin(admin.ModelAdmin):
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
     list_display = [
         "__str__",
         "country",
@@ -67,6 +69,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(models.Clinic)
 class ClinicAdmin(admin.ModelAdmin):
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
     list_display = ["name", "city", "region", "country", "jurisdiction", "price_min", "consultation"]
     list_filter = ["country", "region", "consultation"]
     search_fields = ["name", "city", "postcode", "slug"]
