@@ -9,6 +9,7 @@ documents expire at midnight without any write.
 
 import hashlib
 
+from django.conf import settings
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -19,6 +20,7 @@ from .shortlist import shortlist_ids
 
 SECONDS = 24 * 3600
 MAX_QUERY_LENGTH = 300  # longer query strings are rendered but not cached
+BUTTON_END = "<!-- button end -->"
 
 
 def shortlist_slot(pk: int) -> SafeString:
@@ -26,8 +28,9 @@ def shortlist_slot(pk: int) -> SafeString:
 
 
 def key(kind: str, version: str, request) -> str | None:
+    """The cache key for this page as asked, or None when it should not be cached."""
     query = request.GET.urlencode()
-    if len(query) > MAX_QUERY_LENGTH:
+    if not settings.SMP_PAGE_CACHE or len(query) > MAX_QUERY_LENGTH:
         return None
     digest = hashlib.sha256(query.encode()).hexdigest()[:20]
     return f"page:{kind}:v1:{version}:{timezone.localdate().isoformat()}:{digest}"
@@ -43,11 +46,19 @@ def directory_version() -> str:
 
 
 def fill_shortlist_slots(request, html: str, practitioners: list[tuple[int, str, str]]) -> SafeString:
-    """Put each listed practitioner's shortlist button, as this visitor sees it, in its slot."""
+    """Put each listed practitioner's shortlist button, as this visitor sees it, in its slot.
+
+    All buttons come from one template render: a render per card would cost more than the
+    rest of a cached page."""
     chosen = shortlist_ids(request)
+    people = []
     for pk, slug, name in practitioners:
         p = Practitioner(pk=pk, slug=slug, name=name)
         p.in_shortlist = pk in chosen
-        button = render_to_string("practitioners/includes/_shortlist_button.html", {"p": p}, request)
-        html = html.replace(shortlist_slot(pk), button)
+        people.append(p)
+    rendered = render_to_string(
+        "practitioners/includes/_shortlist_buttons.html", {"practitioners": people}, request
+    ).split(BUTTON_END)
+    for p, button in zip(people, rendered, strict=False):
+        html = html.replace(shortlist_slot(p.pk), button)
     return mark_safe(html)  # noqa: S308 (our own rendered templates)

@@ -351,3 +351,5 @@ SMP_INVITE_DAYS = env_int("SMP_INVITE_DAYS", 30)
 SMP_INVITES_PER_DAY = env_int("SMP_INVITES_PER_DAY", 20)
 SMP_HEALED_PROMPT_DAYS = env_int("SMP_HEALED_PROMPT_DAYS", 120)
 SMP_SEARCH_PAGE_SIZE = 20
+# Cache rendered profiles and search pages (practitioners/pagecache.py); off only to measure.
+SMP_PAGE_CACHE = env_bool("SMP_PAGE_CACHE", True)

@@ -323,3 +323,11 @@ def test_a_search_with_more_results_than_anyone_can_page_through_says_more_than(
     assert response.status_code == 200
     assert f"More than {MAX_PAGE:,} practitioners" in " ".join(response.text.split())
     assert response.context["page"].paginator.num_pages == MAX_PAGE
+
+
+def test_page_cache_can_be_turned_off(client, settings, django_assert_num_queries):
+    settings.SMP_PAGE_CACHE = False
+    _many(1)
+    client.get(SEARCH)
+    with django_assert_num_queries(8):  # built again: version, then the six page queries
+        client.get(SEARCH)
