@@ -8,6 +8,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
+from playwright.sync_api import expect
 from pypdf import PdfWriter
 
 from practitioners.demo_images import draw_scalp
@@ -76,7 +77,7 @@ def test_new_owner_signs_up_and_sends_documents_and_photos(
     page.goto(url + "/" + link.split("/", 3)[3])
     page.get_by_role("button", name="Yes, confirm my address").click()
     page.get_by_role("heading", name="Your dashboard").wait_for()
-    assert page.get_by_text("Start with your clinic").is_visible()
+    expect(page.get_by_text("Start with your clinic")).to_be_visible()
 
     # Set up the clinic.
     page.get_by_role("link", name="Set up a clinic").first.click()
@@ -94,7 +95,7 @@ def test_new_owner_signs_up_and_sends_documents_and_photos(
     screenshot(page, "owner-clinic-form-1280")
     page.get_by_role("button", name="Create the clinic").click()
     page.get_by_text("Harbour Scalp Studio is set up").wait_for()
-    assert page.get_by_role("heading", name="Licensing where you are").is_visible()
+    expect(page.get_by_role("heading", name="Licensing where you are")).to_be_visible()
 
     # Add a practitioner.
     page.get_by_role("link", name="Add a practitioner").first.click()
@@ -146,7 +147,7 @@ def test_new_owner_signs_up_and_sends_documents_and_photos(
     screenshot(page, "owner-practitioner-1280")
     page.get_by_role("link", name="Dashboard", exact=True).first.click()
     page.get_by_role("heading", name="Your dashboard").wait_for()
-    assert page.get_by_role("link", name="Maya Torres").is_visible()
+    expect(page.get_by_role("link", name="Maya Torres")).to_be_visible()
     assert _serious(page) == []
     screenshot(page, "owner-dashboard-1280")
 

@@ -6,6 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from practitioners.demo_images import draw_scalp
 from practitioners.models import Practitioner
@@ -109,15 +110,15 @@ def test_patient_searches_narrows_opens_profile_shortlists_and_compares(
     page.get_by_role("link", name=names[1], exact=True).click()
     page.wait_for_url(f"**/practitioners/{Practitioner.objects.get(name=names[1]).slug}/")
     assert page.locator("ol.checklist > li").count() == 12
-    assert page.get_by_text("Verified by staff on").first.is_visible()
+    expect(page.get_by_text("Verified by staff on").first).to_be_visible()
     assert page.locator(".gallery__heading").all_inner_texts()[0].startswith("Before treatment")
     assert page.locator(".gallery__item").count() == 5
     assert _serious(page) == []
     screenshot(page, "profile-1280")
     page.locator(".gallery__item a").last.click()
-    assert page.locator(".lightbox img").is_visible()
+    page.locator(".lightbox img").wait_for(state="visible")  # the script opens it after the click
     page.keyboard.press("Escape")
-    assert page.locator(".lightbox").count() == 0
+    expect(page.locator(".lightbox")).to_have_count(0)
     page.get_by_role("button", name="Add to shortlist").click()
     page.locator("[data-shortlist-count]").filter(has_text="2").wait_for()
 
