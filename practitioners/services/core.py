@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
-from ..checklist import Checklist, build_checklist
+from ..checklist import MIN_CLINICS_FOR_MEDIAN, Checklist, build_checklist
 from ..models import Clinic, JurisdictionRule, Practitioner, VerificationEvent
 
 PRICE_MEDIANS_KEY = "practitioners:price-medians:v1"
@@ -53,8 +53,6 @@ def regional_price_medians() -> dict[tuple[str, str, str], int]:
         )
         for country, region, currency, price in rows.iterator(chunk_size=5000):
             prices[(country, region, currency)].append(price)
-        from ..checklist import MIN_CLINICS_FOR_MEDIAN
-
         medians = {
             key: int(statistics.median(values))
             for key, values in prices.items()
@@ -139,6 +137,14 @@ def _search_document(practitioner: Practitioner) -> str:
         parts += [clinic.name, clinic.city, clinic.region_name, clinic.postcode]
     parts += [s.name for s in practitioner.specialties.all()]
     return " ".join(p for p in parts if p).lower()
+
+
+def credential_practitioners(credential) -> list[Practitioner]:
+    """Practitioners whose checklist reads this document: its holder, or everyone working at
+    the clinic a premises licence belongs to."""
+    if credential.practitioner_id:
+        return [credential.practitioner]
+    return list(credential.clinic.practitioners.all())
 
 
 def practitioner_touch(*, practitioner_id: int) -> None:

@@ -40,6 +40,7 @@ from ..models import (
 from ..uploads import check_document, process_portfolio_image
 from .core import (
     clinic_assign_jurisdiction,
+    credential_practitioners,
     invalidate_price_medians,
     practitioner_refresh_summary,
     practitioner_touch,
@@ -456,12 +457,6 @@ def licence_submit(
     return licence
 
 
-def _credential_practitioners(credential) -> list[Practitioner]:
-    if credential.practitioner_id:
-        return [credential.practitioner]
-    return list(credential.clinic.practitioners.all())
-
-
 def credential_update(*, credential: Certification | Licence, user, data: dict, document=None):
     """Change a certificate or licence. A new document, number, issuer or date on one staff
     already decided sends it back to them: the old decision was about the old facts."""
@@ -507,7 +502,7 @@ def credential_update(*, credential: Certification | Licence, user, data: dict, 
                 to_status=current.status,
                 note=f"Changed by the clinic: {labels}.",
             )
-        _refresh(_credential_practitioners(current))
+        _refresh(credential_practitioners(current))
     return current
 
 

@@ -33,7 +33,7 @@ from ..models import (
     PractitionerStatus,
     VerificationEvent,
 )
-from .core import practitioner_refresh_summary, record_event
+from .core import credential_practitioners, practitioner_refresh_summary, record_event
 
 VERIFY = "practitioners.verify_credentials"
 MODERATE = "practitioners.moderate_content"
@@ -131,13 +131,6 @@ def credential_label(credential: Credential) -> str:
 
 def credential_holder(credential: Credential) -> Practitioner | Clinic:
     return credential.practitioner if credential.practitioner_id else credential.clinic
-
-
-def credential_practitioners(credential: Credential) -> list[Practitioner]:
-    """Practitioners whose checklist reads this document."""
-    if credential.practitioner_id:
-        return [credential.practitioner]
-    return list(credential.clinic.practitioners.all())
 
 
 def credential_clinics(credential: Credential) -> list[Clinic]:
