@@ -5,8 +5,7 @@ import shutil
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
 
 from practitioners.models import ClinicMembership, MembershipRole
@@ -36,7 +35,8 @@ def pytest_collection_modifyitems(items):
 
 def _ensure_reference_data():
     """Reload what migration 0003 loads (licensing rules, specialties, languages, the
-    Verifiers group) if a transactional test's flush removed it.
+    Verifiers group) if a transactional test's flush removed it, with the migration's own
+    functions.
 
     serialized_rollback cannot do this for browser tests: once Playwright's event loop runs,
     Django gives the test thread another connection object without the serialized copy.
@@ -45,16 +45,8 @@ def _ensure_reference_data():
     if Group.objects.filter(name="Verifiers").exists():
         return
     migration = importlib.import_module("practitioners.migrations.0003_reference_data")
-    migration.load_rules(apps, None)
-    migration.load_choices(apps, None)
-    for label in ("practitioners", "reviews"):
-        create_permissions(apps.get_app_config(label), verbosity=0)
-    Group.objects.create(name="Verifiers").permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=["practitioners", "reviews"],
-            codename__in=migration.VERIFIER_PERMISSIONS,
-        )
-    )
+    for load in (migration.load_rules, migration.load_choices, migration.create_verifiers_group):
+        load(apps, None)
 
 
 @pytest.fixture(autouse=True)

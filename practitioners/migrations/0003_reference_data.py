@@ -97,11 +97,14 @@ def load_choices(apps, schema_editor):
 
 def create_verifiers_group(apps, schema_editor):
     # Permissions are normally created after all migrations; the group needs them now.
+    # (The historical app configs have no models module, which create_permissions skips; lend
+    # them one for the call. The live app registry, used by the tests, keeps its own.)
     for app_label in ("practitioners", "reviews"):
         app_config = apps.get_app_config(app_label)
-        app_config.models_module = True
+        had = getattr(app_config, "models_module", None)
+        app_config.models_module = had or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = had
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name="Verifiers")
