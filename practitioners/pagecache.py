@@ -40,9 +40,15 @@ def directory_version() -> str:
     """Changes whenever any practitioner or clinic changes: search results depend on both.
 
     Two index-only lookups (see the updated_at indexes)."""
-    latest_practitioner = Practitioner.objects.aggregate(at=Max("updated_at"))["at"]
-    latest_clinic = Clinic.objects.aggregate(at=Max("updated_at"))["at"]
-    return "-".join(f"{at.timestamp():.6f}" if at else "0" for at in (latest_practitioner, latest_clinic))
+    return version(
+        Practitioner.objects.aggregate(at=Max("updated_at"))["at"],
+        Clinic.objects.aggregate(at=Max("updated_at"))["at"],
+    )
+
+
+def version(*moments) -> str:
+    """A cache-key version from the last-change times a page depends on."""
+    return "-".join(f"{at.timestamp():.6f}" if at else "0" for at in moments)
 
 
 def fill_shortlist_slots(request, html: str, practitioners: list[tuple[int, str, str]]) -> SafeString:

@@ -244,9 +244,7 @@ def profile(request, slug):
     )
     if row is None:
         raise Http404("No such practitioner")
-    version = "-".join(
-        f"{at.timestamp():.6f}" if at else "0" for at in (row["updated_at"], row["clinics_at"])
-    )
+    version = pagecache.version(row["updated_at"], row["clinics_at"])
     key = pagecache.key(f"profile:{row['pk']}", version, request)
     parts = cache.get(key) if key else None
     if parts is None:
