@@ -1,7 +1,9 @@
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from practitioners.models import (
@@ -331,3 +333,12 @@ def test_page_cache_can_be_turned_off(client, settings, django_assert_num_querie
     client.get(SEARCH)
     with django_assert_num_queries(8):  # built again: version, then the six page queries
         client.get(SEARCH)
+
+
+def test_an_overlong_query_is_answered_but_never_cached(client):
+    _many(1)
+    params = {"vetted": "0", "q": "x" * 400}
+    assert client.get(SEARCH, params).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(SEARCH, params).status_code == 200
+    assert len(queries) > 2  # built again, not read from the cache
